@@ -1,0 +1,39 @@
+"""Helpers for the gan-notebooks series: the notebooks teach, this package does the plumbing.
+
+Read it top to bottom in this order: ``data``, ``models``, ``training``, ``live``,
+``checkpoints``, ``utils``.
+"""
+
+from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
+from .data import DataNotFoundError, data_dir, load_mnist
+from .live import LiveView, plot_history
+from .models import MLPDiscriminator, MLPGenerator, build_model
+from .training import GANTrainer, TrainingDiverged, update_D, update_G
+from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_everything, show_images, show_source
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "DataNotFoundError",
+    "GANTrainer",
+    "LiveView",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "TrainingDiverged",
+    "build_model",
+    "data_dir",
+    "denorm",
+    "generate",
+    "image_grid",
+    "load_checkpoint",
+    "load_generator",
+    "load_mnist",
+    "make_noise",
+    "pick_device",
+    "plot_history",
+    "save_checkpoint",
+    "seed_everything",
+    "show_images",
+    "show_source",
+    "update_D",
+    "update_G",
+]

@@ -1,0 +1,62 @@
+"""Saving and loading checkpoints.
+
+A checkpoint is one file written with ``torch.save``: a dictionary of tensors,
+numbers and strings only, so that it loads with ``torch.load(weights_only=True)``,
+which never runs code from the file. Each model is stored as its class name,
+the arguments it was built with and its weights, so it can be rebuilt without
+the notebook that trained it.
+"""
+
+import os
+from pathlib import Path
+
+import torch
+
+from .data import REPO_ROOT
+from .models import build_model
+
+CHECKPOINT_DIR = REPO_ROOT / "checkpoints"
+
+
+def pack_model(model):
+    """A model as plain data: class name, constructor arguments and weights."""
+    return {"class": type(model).__name__, "config": model.config, "weights": model.state_dict()}
+
+
+def unpack_model(packed):
+    """Rebuild a model saved by ``pack_model``."""
+    model = build_model(packed["class"], packed["config"])
+    model.load_state_dict(packed["weights"])
+    return model
+
+
+def save_checkpoint(state, path):
+    """Write ``state`` to ``path``; a crash or Ctrl-C halfway never leaves a broken file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)  # atomic: the old file stays until the new one is complete
+
+
+def load_checkpoint(path):
+    """Read a checkpoint written by ``save_checkpoint`` (safely: weights only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No checkpoint at {path}. Run the training cell first (it writes one), or check the path."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ValueError(
+            f"{path} is damaged or is not a gan_utils checkpoint ({error}). Train again to rewrite it."
+        ) from None
+    if not isinstance(state, dict) or "generator" not in state:
+        raise ValueError(f"{path} is not a gan_utils checkpoint: it holds no generator. Train again to rewrite it.")
+    return state
+
+
+def load_generator(path, device="cpu"):
+    """The generator saved in a checkpoint, on ``device`` and in eval mode, ready to sample from."""
+    return unpack_model(load_checkpoint(path)["generator"]).to(device).eval()

@@ -1,0 +1,93 @@
+"""A figure that updates in place while a GAN trains.
+
+``LiveView`` draws samples from a fixed batch of noise next to the loss curves
+and the discriminator's scores. It draws on a plain matplotlib ``Figure`` (not
+pyplot, so no stray copy appears when the cell ends), turns it into a PNG and
+shows it through one IPython display handle that each update replaces. The
+notebook therefore keeps a single, final frame, and nothing flickers. Outside
+Jupyter (plain Python, tests) it draws but shows nothing; ``view.png`` holds the
+latest frame.
+"""
+
+import io
+import time
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .utils import generate, image_grid
+
+
+class LiveView:
+    """Pass it to ``GANTrainer.train(callback=...)``. ``seconds`` counts the time spent drawing."""
+
+    def __init__(self, fixed_noise, nrow=8):
+        self.fixed_noise = fixed_noise
+        self.nrow = nrow
+        self.fig = Figure(figsize=(11, 4.5))
+        # fixed margins: an automatic layout would double the time each frame takes to draw
+        grid = self.fig.add_gridspec(2, 2, width_ratios=[1, 1.4], left=0.01, right=0.98, bottom=0.11, top=0.93)
+        self.ax_samples = self.fig.add_subplot(grid[:, 0])
+        self.ax_loss = self.fig.add_subplot(grid[0, 1])
+        self.ax_score = self.fig.add_subplot(grid[1, 1], sharex=self.ax_loss)
+        self.handle = None  # the IPython display handle, once shown
+        self.png = None
+        self.frames = 0
+        self.seconds = 0.0
+
+    def __call__(self, trainer):
+        started = time.perf_counter()
+        self.ax_samples.clear()
+        self.ax_samples.imshow(image_grid(generate(trainer.G, self.fixed_noise), self.nrow))
+        self.ax_samples.set_title(f"Samples from fixed noise, step {trainer.step}")
+        self.ax_samples.set_axis_off()
+        plot_history(trainer.history, self.ax_loss, self.ax_score)
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=72)
+        self.png = buffer.getvalue()
+        self.show()
+        self.frames += 1
+        self.seconds += time.perf_counter() - started
+
+    def show(self):
+        """Show the latest frame in the notebook, replacing the previous one."""
+        from IPython import get_ipython
+        from IPython.display import Image, display
+
+        if get_ipython() is None:
+            return  # not in Jupyter: nowhere to show it
+        if self.handle is None:
+            self.handle = display(Image(self.png), display_id=True)
+        else:
+            self.handle.update(Image(self.png))
+
+
+def plot_history(history, ax_loss=None, ax_score=None):
+    """Plot the losses and D(x), D(G(z)) per step; raw values faint, a moving average on top."""
+    if ax_loss is None:
+        import matplotlib.pyplot as plt
+
+        _, (ax_loss, ax_score) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for ax, keys in ((ax_loss, ("d_loss", "g_loss")), (ax_score, ("D(x)", "D(G(z))"))):
+        ax.clear()
+        for key, color in zip(keys, ("tab:blue", "tab:orange")):
+            values = np.asarray(history[key])
+            every = max(1, len(values) // 2000)  # at most ~2,000 points per line keeps drawing fast
+            window = max(1, len(values) // 50)
+            steps = np.arange(len(values))
+            ax.plot(steps[::every], values[::every], color=color, alpha=0.25, linewidth=0.5)
+            ax.plot(steps[window - 1 :: every], moving_average(values, window)[::every], color=color, label=key)
+        ax.legend(loc="upper right")
+        ax.grid(alpha=0.3)
+    ax_loss.set_ylabel("loss")
+    ax_score.axhline(0.5, color="gray", linestyle="--", linewidth=1)  # where a fooled D ends up
+    ax_score.set_ylim(0, 1)
+    ax_score.set_ylabel("D's score")
+    ax_score.set_xlabel("step")
+    return ax_loss, ax_score
+
+
+def moving_average(values, window):
+    """The mean of each run of ``window`` consecutive values."""
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    return (sums[window:] - sums[:-window]) / window

@@ -1,0 +1,218 @@
+"""One training loop for every GAN in the series.
+
+A training step is two small updates, one per network:
+
+1. ``update_D``: the discriminator learns to score real images as real (1) and
+   generated ones as fake (0).
+2. ``update_G``: the generator learns to make the discriminator score its fakes
+   as real.
+
+``GANTrainer`` holds everything a run needs (the two networks, their
+optimizers, the random-number state, the step count and the history of scores)
+and repeats those two updates for a number of steps, epochs or minutes. Calling
+``train`` again continues where the last call stopped, and so does a trainer
+rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
+"""
+
+import math
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checkpoints import load_checkpoint, pack_model, save_checkpoint, unpack_model
+from .utils import pick_device
+
+bce = nn.BCEWithLogitsLoss()  # binary cross-entropy on logits: sigmoid + log in one stable step
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite, so training stopped."""
+
+
+def update_D(real, fake, D, opt_D, real_label=1.0):
+    """One step of the discriminator. Returns its loss, D(x) and D(G(z))."""
+    real_logits = D(real)
+    fake_logits = D(fake.detach())  # detach: this step must not change the generator
+    real_targets = torch.full_like(real_logits, real_label)  # 0.9 instead of 1 with label smoothing
+    loss = bce(real_logits, real_targets) + bce(fake_logits, torch.zeros_like(fake_logits))
+    stop_if_not_finite(loss, "discriminator")
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    return loss.detach(), torch.sigmoid(real_logits).mean().detach(), torch.sigmoid(fake_logits).mean().detach()
+
+
+def update_G(fake, D, opt_G):
+    """One step of the generator. Returns its loss."""
+    fake_logits = D(fake)  # score the fakes again: D has just changed
+    # Non-saturating loss: push D(G(z)) up towards 1, rather than log(1 - D(G(z))) down,
+    # which gives the generator almost no gradient while D still wins easily.
+    loss = bce(fake_logits, torch.ones_like(fake_logits))
+    stop_if_not_finite(loss, "generator")
+    opt_G.zero_grad()
+    loss.backward()
+    opt_G.step()
+    return loss.detach()
+
+
+def stop_if_not_finite(loss, network):
+    """Raise before a NaN or infinite loss can reach the weights."""
+    if not torch.isfinite(loss):
+        raise TrainingDiverged(f"the {network} loss became {loss.item()}")
+
+
+class GANTrainer:
+    """Trains a generator ``G`` against a discriminator ``D`` with Adam and BCE.
+
+    ``label_smoothing=0.1`` asks D to score real images 0.9 rather than 1 (one-sided:
+    fakes stay 0), which keeps D from becoming over-confident. ``checkpoint`` is a
+    file path: the trainer saves to it whenever ``train`` ends, stops or fails.
+    """
+
+    def __init__(self, G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.0, seed=0, checkpoint=None, device=None):
+        self.device = torch.device(device) if device else pick_device()
+        self.G = G.to(self.device)
+        self.D = D.to(self.device)
+        self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
+        self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
+        self.label_smoothing = label_smoothing
+        self.rng = torch.Generator().manual_seed(seed)  # batches and noise: saved with the checkpoint
+        self.checkpoint = Path(checkpoint) if checkpoint else None
+        self.step = 0
+        self.history = {"d_loss": [], "g_loss": [], "D(x)": [], "D(G(z))": []}
+
+    def train_step(self, images, batch_size):
+        """One step: a random batch of real images, a batch of fakes, then update D and G."""
+        real = images[torch.randint(len(images), (batch_size,), generator=self.rng)]
+        z = torch.randn(batch_size, self.G.latent_dim, generator=self.rng).to(self.device)
+        fake = self.G(z)  # made once, used by both updates
+        d_loss, d_x, d_g_z = update_D(real, fake, self.D, self.opt_D, 1.0 - self.label_smoothing)
+        g_loss = update_G(fake, self.D, self.opt_G)
+        self.step += 1
+        for key, value in zip(self.history, torch.stack([d_loss, g_loss, d_x, d_g_z]).tolist()):
+            self.history[key].append(value)
+
+    def train(self, images, batch_size=64, steps=None, epochs=None, minutes=None, callback=None, every=100):
+        """Train for ``steps`` steps, ``epochs`` passes over ``images`` or ``minutes`` of wall time,
+        whichever ends first. ``callback(trainer)`` runs at the start, every ``every`` steps and at
+        the end (a ``LiveView`` is such a callback).
+
+        Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
+        call ``train`` again to continue. Returns the history of scores, one value per step.
+        """
+        if steps is None and epochs is None and minutes is None:
+            raise ValueError("Say how long to train: give steps=, epochs= or minutes=.")
+        if len(images) == 0:
+            raise ValueError("There are no images to train on: the dataset is empty.")
+        if epochs is not None:
+            epoch_steps = math.ceil(epochs * len(images) / batch_size)
+            steps = epoch_steps if steps is None else min(steps, epoch_steps)
+        images = images.to(self.device)
+        last_step = self.step + steps if steps is not None else math.inf
+        start = time.perf_counter()
+        deadline = start + 60 * minutes if minutes is not None else math.inf
+        bar = progress_bar(steps, minutes)
+        if callback:
+            callback(self)
+        interrupted = False
+        try:
+            with ctrl_c_stops_after_step() as ctrl_c:
+                while self.step < last_step and time.perf_counter() < deadline and not ctrl_c:
+                    self.train_step(images, batch_size)
+                    if steps is not None:
+                        bar.update(1)
+                    else:  # the bar counts seconds of the time budget
+                        bar.update(min(bar.total, int(time.perf_counter() - start)) - bar.n)
+                    if self.step % every == 0:
+                        bar.set_postfix(d_loss=self.history["d_loss"][-1], g_loss=self.history["g_loss"][-1])
+                        if callback:
+                            callback(self)
+            interrupted = bool(ctrl_c)
+        except KeyboardInterrupt:  # a second Ctrl-C, which does not wait for the step to end
+            interrupted = True
+        except TrainingDiverged as error:
+            raise TrainingDiverged(
+                f"Training stopped at step {self.step + 1}: {error}. The last good weights are kept{self.save()}. "
+                "Try a lower learning rate, and check the images for NaN values."
+            ) from None
+        finally:
+            bar.close()
+        if callback and self.step % every != 0:
+            callback(self)  # so that the last frame shows the final state
+        note = self.save()
+        if interrupted:
+            print(f"Stopped by Ctrl-C after step {self.step}. Nothing is lost{note}: run train again to continue.")
+        return self.history
+
+    def save(self):
+        """Write the checkpoint, if this trainer has a path for one. Returns a note saying where."""
+        if self.checkpoint is None:
+            return ""
+        save_checkpoint(self.state_dict(), self.checkpoint)
+        return f" (checkpoint: {self.checkpoint})"
+
+    def state_dict(self):
+        """Everything needed to continue this run exactly, as plain data."""
+        return {
+            "generator": pack_model(self.G),
+            "discriminator": pack_model(self.D),
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "label_smoothing": self.label_smoothing,
+            "step": self.step,
+            "history": self.history,
+            "rng": self.rng.get_state(),
+            "torch_rng": torch.get_rng_state(),  # dropout, if a model uses it
+        }
+
+    @classmethod
+    def from_checkpoint(cls, path, device=None):
+        """Rebuild a trainer from its checkpoint file, ready to continue training."""
+        state = load_checkpoint(path)
+        G, D = unpack_model(state["generator"]), unpack_model(state["discriminator"])
+        trainer = cls(G, D, label_smoothing=state["label_smoothing"], checkpoint=path, device=device)
+        trainer.opt_G.load_state_dict(state["opt_G"])  # also restores lr and betas
+        trainer.opt_D.load_state_dict(state["opt_D"])
+        trainer.step, trainer.history = state["step"], state["history"]
+        trainer.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        return trainer
+
+
+def progress_bar(steps, minutes):
+    """A progress bar with an ETA: counting steps when their number is known, else seconds."""
+    if steps is not None:
+        return tqdm(total=steps, unit="step", desc="training")
+    return tqdm(
+        total=round(60 * minutes),
+        desc=f"training for {minutes:g} min",
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left{postfix}",
+    )
+
+
+@contextmanager
+def ctrl_c_stops_after_step():
+    """While active, Ctrl-C (Jupyter's stop button) only sets a flag: the loop checks it between
+    steps, so the networks are never left halfway through an update. A second Ctrl-C stops at once.
+    """
+    pressed = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed  # signal handlers can only be set from the main thread
+        return
+
+    def on_ctrl_c(signum, frame):
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(True)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,73 @@
+"""Small helpers: seeding, device choice, sampling and showing images."""
+
+import random
+
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and PyTorch so that a run can be repeated exactly."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def pick_device():
+    """The fastest device this machine has: a CUDA GPU, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def denorm(images):
+    """Map images from the networks' range [-1, 1] back to [0, 1] for display."""
+    return ((images + 1) / 2).clamp(0, 1)
+
+
+def make_noise(n, latent_dim, seed=None, device="cpu"):
+    """``n`` noise vectors z ~ N(0, I); the same ``seed`` gives the same vectors."""
+    rng = torch.Generator().manual_seed(seed) if seed is not None else None
+    return torch.randn(n, latent_dim, generator=rng).to(device)
+
+
+def generate(G, z):
+    """Images from a generator, in eval mode and without tracking gradients."""
+    was_training = G.training
+    G.eval()
+    with torch.inference_mode():
+        images = G(z.to(next(G.parameters()).device))
+    G.train(was_training)
+    return images.cpu()
+
+
+def image_grid(images, nrow=8):
+    """Images in [-1, 1] -> one (H, W, C) NumPy array in [0, 1], ready for ``imshow``."""
+    grid = make_grid(denorm(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def show_images(images, nrow=8, title=None, size=5):
+    """Show a batch of images in [-1, 1] as one grid."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(image_grid(images, nrow))
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    plt.show()
+
+
+def show_source(*objects):
+    """The source code of classes or functions, for a notebook to display: the lesson shows the
+    package's own code, so there is one copy that cannot drift."""
+    import inspect
+
+    from IPython.display import Markdown
+
+    code = "\n\n".join(inspect.getsource(obj) for obj in objects)
+    return Markdown(f"```python\n{code}```")

@@ -1,0 +1,141 @@
+import os
+import signal
+
+import pytest
+import torch
+from helpers import make_trainer, same_weights
+
+import gan_utils
+
+
+def test_training_records_one_score_per_step(small_images):
+    trainer = make_trainer(label_smoothing=0.1)
+    history = trainer.train(small_images, batch_size=32, steps=7)
+    assert trainer.step == 7
+    assert set(history) == {"d_loss", "g_loss", "D(x)", "D(G(z))"}
+    assert all(len(values) == 7 for values in history.values())
+    assert all(0 <= v <= 1 for v in history["D(x)"] + history["D(G(z))"])
+
+
+def test_epochs_count_passes_over_the_data(small_images):
+    trainer = make_trainer()
+    trainer.train(small_images, batch_size=256, epochs=2)
+    assert trainer.step == 2 * 1024 // 256
+
+
+def test_training_needs_a_length(small_images):
+    with pytest.raises(ValueError, match="steps=, epochs= or minutes="):
+        make_trainer().train(small_images)
+
+
+def test_callback_runs_at_start_every_n_steps_and_at_end(small_images):
+    seen = []
+    make_trainer().train(small_images, steps=25, every=10, callback=lambda t: seen.append(t.step))
+    assert seen == [0, 10, 20, 25]
+
+
+def test_discriminator_update_leaves_the_generator_alone(small_images):
+    trainer = make_trainer()
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    fake = trainer.G(torch.randn(16, trainer.G.latent_dim))
+    gan_utils.update_D(small_images[:16], fake, trainer.D, trainer.opt_D)
+    assert all(torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())
+    assert all(p.grad is None for p in trainer.G.parameters())
+
+
+def test_checkpoint_round_trip(small_images, tmp_path):
+    path = tmp_path / "run.pt"
+    trainer = make_trainer(checkpoint=path)
+    trainer.train(small_images, batch_size=32, steps=3)
+    G = gan_utils.load_generator(path)
+    assert not G.training
+    assert G.config == trainer.G.config
+    assert same_weights(G, trainer.G)
+    z = gan_utils.make_noise(4, G.latent_dim, seed=0)
+    assert torch.equal(gan_utils.generate(G, z), gan_utils.generate(trainer.G, z))
+    state = gan_utils.load_checkpoint(path)
+    assert state["step"] == 3 and len(state["history"]["d_loss"]) == 3
+
+
+def test_loading_is_weights_only_and_errors_are_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Run the training cell first"):
+        gan_utils.load_generator(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="damaged or is not a gan_utils checkpoint"):
+        gan_utils.load_generator(tmp_path / "junk.pt")
+    torch.save({"evil": os.system}, tmp_path / "code.pt")  # a pickle that would import a function
+    with pytest.raises(ValueError, match="damaged or is not a gan_utils checkpoint"):
+        gan_utils.load_generator(tmp_path / "code.pt")
+    torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="holds no generator"):
+        gan_utils.load_generator(tmp_path / "other.pt")
+
+
+def test_resume_continues_exactly(small_images, tmp_path):
+    k = 5
+    straight = make_trainer(seed=7, label_smoothing=0.1)
+    straight.train(small_images, batch_size=32, steps=k + 1)
+
+    path = tmp_path / "resume.pt"
+    make_trainer(seed=7, label_smoothing=0.1, checkpoint=path).train(small_images, batch_size=32, steps=k)
+    torch.manual_seed(12345)  # whatever happens in between must not matter
+    resumed = gan_utils.GANTrainer.from_checkpoint(path, device="cpu")
+    assert resumed.step == k
+    resumed.train(small_images, batch_size=32, steps=1)
+
+    for key in straight.history:
+        assert resumed.history[key] == straight.history[key], key  # step k+1 included, bit for bit
+    assert same_weights(resumed.G, straight.G) and same_weights(resumed.D, straight.D)
+
+
+def test_ctrl_c_stops_after_the_step_and_keeps_a_resumable_state(small_images, tmp_path, capsys):
+    def press_ctrl_c_at_step_20(trainer):
+        if trainer.step == 20:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    path = tmp_path / "ctrl_c.pt"
+    trainer = make_trainer(checkpoint=path)
+    trainer.train(small_images, batch_size=32, steps=100, every=10, callback=press_ctrl_c_at_step_20)
+    assert trainer.step == 20
+    assert "Stopped by Ctrl-C after step 20" in capsys.readouterr().out
+    assert gan_utils.load_checkpoint(path)["step"] == 20
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # our handler is gone again
+
+    trainer.train(small_images, batch_size=32, steps=10)  # calling train again resumes
+    straight = make_trainer()
+    straight.train(small_images, batch_size=32, steps=30)
+    assert trainer.history == straight.history
+    assert same_weights(trainer.G, straight.G)
+
+
+def test_keyboard_interrupt_from_inside_a_step_is_kept_too(small_images, tmp_path, capsys):
+    def interrupt(trainer):
+        if trainer.step == 10:
+            raise KeyboardInterrupt  # e.g. a second Ctrl-C, which stops at once
+
+    path = tmp_path / "ctrl_c.pt"
+    trainer = make_trainer(checkpoint=path)
+    trainer.train(small_images, batch_size=32, steps=50, every=5, callback=interrupt)
+    assert trainer.step == 10
+    assert gan_utils.load_checkpoint(path)["step"] == 10
+    assert "run train again to continue" in capsys.readouterr().out
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_weights(small_images, tmp_path):
+    path = tmp_path / "nan.pt"
+    trainer = make_trainer(checkpoint=path)
+    trainer.train(small_images, batch_size=32, steps=5)
+    good_G = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    good_D = {k: v.clone() for k, v in trainer.D.state_dict().items()}
+
+    broken = small_images.clone()
+    broken[:, :, 10, 10] = float("nan")  # one bad pixel in every image
+    with pytest.raises(gan_utils.TrainingDiverged, match=r"step 6: the discriminator loss became nan") as error:
+        trainer.train(broken, batch_size=32, steps=5)
+    assert "last good weights are kept" in str(error.value)
+    assert trainer.step == 5 and len(trainer.history["d_loss"]) == 5
+    assert all(torch.equal(good_G[k], v) for k, v in trainer.G.state_dict().items())
+    assert all(torch.equal(good_D[k], v) for k, v in trainer.D.state_dict().items())
+    saved = gan_utils.load_generator(path)
+    assert all(torch.isfinite(p).all() for p in saved.parameters())
+    assert gan_utils.load_checkpoint(path)["step"] == 5
