@@ -193,6 +193,7 @@ def progress_bar(steps, minutes):
         total=round(60 * minutes),
         desc=f"training for {minutes:g} min",
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left{postfix}",
+        smoothing=0,  # the rate is one second per second, so the time left is exact
     )
 
 
