@@ -6,13 +6,24 @@ Read it top to bottom in this order: ``data``, ``models``, ``training``, ``live`
 
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
 from .data import DataNotFoundError, data_dir, load_mnist
+from .legibility import legibility
 from .live import LiveView, plot_history
-from .models import MLPDiscriminator, MLPGenerator, build_model
+from .models import ConditionalDiscriminator, ConditionalGenerator, MLPDiscriminator, MLPGenerator, build_model
+from .phone import parse_phone_number, render_phone_number
+from .pretrain import PRETRAINED_CGAN, conditional_gan
 from .training import GANTrainer, TrainingDiverged, update_D, update_G
 from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_everything, show_images, show_source
+from .widget import digit_picker
 
 __all__ = [
     "CHECKPOINT_DIR",
+    "ConditionalDiscriminator",
+    "ConditionalGenerator",
+    "PRETRAINED_CGAN",
+    "conditional_gan",
+    "digit_picker",
+    "parse_phone_number",
+    "render_phone_number",
     "DataNotFoundError",
     "GANTrainer",
     "LiveView",
@@ -24,6 +35,7 @@ __all__ = [
     "denorm",
     "generate",
     "image_grid",
+    "legibility",
     "load_checkpoint",
     "load_generator",
     "load_mnist",

@@ -26,7 +26,13 @@ def pack_model(model):
 def unpack_model(packed):
     """Rebuild a model saved by ``pack_model``."""
     model = build_model(packed["class"], packed["config"])
-    model.load_state_dict(packed["weights"])
+    try:
+        model.load_state_dict(packed["weights"])
+    except RuntimeError:
+        raise ValueError(
+            f"These {packed['class']} weights do not fit this version of gan_utils (the model's layers changed "
+            "since they were saved). Train again to rewrite the checkpoint."
+        ) from None
     return model
 
 

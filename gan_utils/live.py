@@ -19,10 +19,14 @@ from .utils import generate, image_grid
 
 
 class LiveView:
-    """Pass it to ``GANTrainer.train(callback=...)``. ``seconds`` counts the time spent drawing."""
+    """Pass it to ``GANTrainer.train(callback=...)``. ``seconds`` counts the time spent drawing.
 
-    def __init__(self, fixed_noise, nrow=8):
+    For a conditional generator, give the ``labels`` to ask of the fixed noise too.
+    """
+
+    def __init__(self, fixed_noise, labels=None, nrow=8):
         self.fixed_noise = fixed_noise
+        self.labels = labels  # for a conditional generator: the digit asked of each noise vector
         self.nrow = nrow
         self.fig = Figure(figsize=(11, 4.5))
         # fixed margins: an automatic layout would double the time each frame takes to draw
@@ -38,7 +42,7 @@ class LiveView:
     def __call__(self, trainer):
         started = time.perf_counter()
         self.ax_samples.clear()
-        self.ax_samples.imshow(image_grid(generate(trainer.G, self.fixed_noise), self.nrow))
+        self.ax_samples.imshow(image_grid(generate(trainer.G, self.fixed_noise, self.labels), self.nrow))
         self.ax_samples.set_title(f"Samples from fixed noise, step {trainer.step}")
         self.ax_samples.set_axis_off()
         plot_history(trainer.history, self.ax_loss, self.ax_score)

@@ -2,7 +2,8 @@
 
 Every generator follows one convention: ``G(z)`` takes noise shaped
 ``(N, latent_dim)`` and returns images shaped ``(N, C, H, W)`` with values in
-[-1, 1] (a ``tanh`` output). Every discriminator returns one *logit* per image:
+[-1, 1] (a ``tanh`` output). Conditional ones take the wanted class too,
+``G(z, labels)`` with integer labels, and expose ``num_classes``. Every discriminator returns one *logit* per image:
 a raw score, where positive means "looks real". The sigmoid that turns it into
 a probability lives inside the loss (``BCEWithLogitsLoss``), which is more
 accurate numerically than a separate ``Sigmoid`` layer.
@@ -11,54 +12,105 @@ Each model keeps the arguments it was built with in ``self.config``, so a
 checkpoint can rebuild it (see ``build_model``).
 """
 
+import math
+
+import torch
 from torch import nn
+from torch.nn import functional as F
+
+
+def mlp(n_inputs, hidden_dim, n_outputs, dropout=0.0):
+    """The body of every MLP here: two hidden layers with LeakyReLU, and dropout if asked."""
+    return nn.Sequential(
+        nn.Linear(n_inputs, hidden_dim),
+        nn.LeakyReLU(0.2),  # a small slope for negative inputs keeps gradients flowing
+        nn.Dropout(dropout),
+        nn.Linear(hidden_dim, hidden_dim),
+        nn.LeakyReLU(0.2),
+        nn.Dropout(dropout),
+        nn.Linear(hidden_dim, n_outputs),
+    )
 
 
 class MLPGenerator(nn.Module):
-    """Noise vector -> two hidden layers -> a 28x28 image (notebook 01)."""
+    """Noise vector -> MLP -> a 28x28 image (notebook 01)."""
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_shape=(1, 28, 28)):
         super().__init__()
         self.config = {"latent_dim": latent_dim, "hidden_dim": hidden_dim, "image_shape": tuple(image_shape)}
         self.latent_dim = latent_dim
         self.image_shape = tuple(image_shape)
-        n_pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
-        self.net = nn.Sequential(
-            nn.Linear(latent_dim, hidden_dim),
-            nn.LeakyReLU(0.2),  # a small slope for negative inputs keeps gradients flowing
-            nn.Linear(hidden_dim, hidden_dim),
-            nn.LeakyReLU(0.2),
-            nn.Linear(hidden_dim, n_pixels),
-            nn.Tanh(),  # pixels in [-1, 1], the same range as the normalised real images
-        )
+        self.net = mlp(latent_dim, hidden_dim, math.prod(image_shape))
 
     def forward(self, z):
-        return self.net(z).view(-1, *self.image_shape)
+        images = torch.tanh(self.net(z))  # pixels in [-1, 1], the range of the real images
+        return images.view(-1, *self.image_shape)
 
 
 class MLPDiscriminator(nn.Module):
-    """A 28x28 image -> two hidden layers -> one logit: "real" if positive (notebook 01)."""
+    """A 28x28 image -> MLP -> one logit: "real" if positive (notebook 01)."""
 
     def __init__(self, hidden_dim=256, dropout=0.3, image_shape=(1, 28, 28)):
         super().__init__()
         self.config = {"hidden_dim": hidden_dim, "dropout": dropout, "image_shape": tuple(image_shape)}
-        n_pixels = image_shape[0] * image_shape[1] * image_shape[2]
-        self.net = nn.Sequential(
-            nn.Flatten(),  # an MLP sees the image as one long vector of pixels
-            nn.Linear(n_pixels, hidden_dim),
-            nn.LeakyReLU(0.2),
-            nn.Dropout(dropout),  # random blind spots keep D from overpowering G too early
-            nn.Linear(hidden_dim, hidden_dim),
-            nn.LeakyReLU(0.2),
-            nn.Dropout(dropout),
-            nn.Linear(hidden_dim, 1),  # a logit, no sigmoid: the loss applies it
-        )
+        # dropout: random blind spots keep D from overpowering G too early
+        self.net = mlp(math.prod(image_shape), hidden_dim, 1, dropout)
 
     def forward(self, x):
-        return self.net(x).squeeze(1)
+        return self.net(x.flatten(1)).squeeze(1)  # an MLP sees the image as one long vector
 
 
-MODELS = {cls.__name__: cls for cls in (MLPGenerator, MLPDiscriminator)}
+class ConditionalGenerator(nn.Module):
+    """Noise vector + the digit you ask for -> an image of that digit (notebook 02).
+
+    The label goes in as a one-hot vector glued to the noise, so the first layer has
+    ``num_classes`` more inputs; the rest is the MLP generator of notebook 01.
+    """
+
+    def __init__(self, latent_dim=64, num_classes=10, hidden_dim=256, dropout=0.0, image_shape=(1, 28, 28)):
+        super().__init__()
+        self.config = {
+            "latent_dim": latent_dim,
+            "num_classes": num_classes,
+            "hidden_dim": hidden_dim,
+            "dropout": dropout,
+            "image_shape": tuple(image_shape),
+        }
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.image_shape = tuple(image_shape)
+        self.net = mlp(latent_dim + num_classes, hidden_dim, math.prod(image_shape), dropout)
+
+    def forward(self, z, labels):
+        y = F.one_hot(labels, self.num_classes).to(z.dtype)  # 3 -> [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+        images = torch.tanh(self.net(torch.cat([z, y], dim=1)))
+        return images.view(-1, *self.image_shape)
+
+
+class ConditionalDiscriminator(nn.Module):
+    """An image + the digit it should show -> one logit: "a real image of that digit" if positive.
+
+    Given the label too, D rejects a well-drawn 7 that was supposed to be a 3, so G must
+    draw the digit it was asked for (notebook 02).
+    """
+
+    def __init__(self, num_classes=10, hidden_dim=256, dropout=0.3, image_shape=(1, 28, 28)):
+        super().__init__()
+        self.config = {
+            "num_classes": num_classes,
+            "hidden_dim": hidden_dim,
+            "dropout": dropout,
+            "image_shape": tuple(image_shape),
+        }
+        self.num_classes = num_classes
+        self.net = mlp(math.prod(image_shape) + num_classes, hidden_dim, 1, dropout)
+
+    def forward(self, x, labels):
+        y = F.one_hot(labels, self.num_classes).to(x.dtype)
+        return self.net(torch.cat([x.flatten(1), y], dim=1)).squeeze(1)
+
+
+MODELS = {cls.__name__: cls for cls in (MLPGenerator, MLPDiscriminator, ConditionalGenerator, ConditionalDiscriminator)}
 
 
 def build_model(name, config):

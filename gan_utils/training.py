@@ -19,6 +19,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -87,21 +88,29 @@ class GANTrainer:
         self.step = 0
         self.history = {"d_loss": [], "g_loss": [], "D(x)": [], "D(G(z))": []}
 
-    def train_step(self, images, batch_size):
+    def train_step(self, images, labels, batch_size):
         """One step: a random batch of real images, a batch of fakes, then update D and G."""
-        real = images[torch.randint(len(images), (batch_size,), generator=self.rng)]
+        index = torch.randint(len(images), (batch_size,), generator=self.rng)
+        real = images[index]
         z = torch.randn(batch_size, self.G.latent_dim, generator=self.rng).to(self.device)
-        fake = self.G(z)  # made once, used by both updates
-        d_loss, d_x, d_g_z = update_D(real, fake, self.D, self.opt_D, 1.0 - self.label_smoothing)
-        g_loss = update_G(fake, self.D, self.opt_G)
+        if labels is None:
+            fake, D = self.G(z), self.D  # made once, used by both updates
+        else:  # conditional: the fakes are asked for the same digits as the real batch shows
+            y = labels[index]
+            fake, D = self.G(z, y), partial(self.D, labels=y)
+        d_loss, d_x, d_g_z = update_D(real, fake, D, self.opt_D, 1.0 - self.label_smoothing)
+        g_loss = update_G(fake, D, self.opt_G)
         self.step += 1
         for key, value in zip(self.history, torch.stack([d_loss, g_loss, d_x, d_g_z]).tolist()):
             self.history[key].append(value)
 
-    def train(self, images, batch_size=64, steps=None, epochs=None, minutes=None, callback=None, every=100):
+    def train(
+        self, images, labels=None, batch_size=64, steps=None, epochs=None, minutes=None, callback=None, every=100
+    ):
         """Train for ``steps`` steps, ``epochs`` passes over ``images`` or ``minutes`` of wall time,
-        whichever ends first. ``callback(trainer)`` runs at the start, every ``every`` steps and at
-        the end (a ``LiveView`` is such a callback).
+        whichever ends first. Give the ``labels`` of the images to train a conditional GAN.
+        ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (a ``LiveView``
+        is such a callback).
 
         Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
         call ``train`` again to continue. Returns the history of scores, one value per step.
@@ -114,6 +123,7 @@ class GANTrainer:
             epoch_steps = math.ceil(epochs * len(images) / batch_size)
             steps = epoch_steps if steps is None else min(steps, epoch_steps)
         images = images.to(self.device)
+        labels = labels.to(self.device) if labels is not None else None
         last_step = self.step + steps if steps is not None else math.inf
         start = time.perf_counter()
         deadline = start + 60 * minutes if minutes is not None else math.inf
@@ -124,7 +134,7 @@ class GANTrainer:
         try:
             with ctrl_c_stops_after_step() as ctrl_c:
                 while self.step < last_step and time.perf_counter() < deadline and not ctrl_c:
-                    self.train_step(images, batch_size)
+                    self.train_step(images, labels, batch_size)
                     if steps is not None:
                         bar.update(1)
                     else:  # the bar counts seconds of the time budget

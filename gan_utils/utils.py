@@ -34,12 +34,14 @@ def make_noise(n, latent_dim, seed=None, device="cpu"):
     return torch.randn(n, latent_dim, generator=rng).to(device)
 
 
-def generate(G, z):
-    """Images from a generator, in eval mode and without tracking gradients."""
+def generate(G, z, labels=None):
+    """Images from a generator (given ``labels`` if it is conditional), in eval mode and without
+    tracking gradients."""
     was_training = G.training
     G.eval()
+    device = next(G.parameters()).device
     with torch.inference_mode():
-        images = G(z.to(next(G.parameters()).device))
+        images = G(z.to(device)) if labels is None else G(z.to(device), labels.to(device))
     G.train(was_training)
     return images.cpu()
 

@@ -4,6 +4,7 @@ import IPython
 import IPython.display
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from helpers import make_trainer
 from PIL import Image
 
@@ -60,3 +61,12 @@ def test_moving_average_is_the_mean_of_each_window():
     assert np.allclose(moving_average(values, 2), [1.5, 2.5, 3.5, 5.0])
     assert np.allclose(moving_average(values, 5), [3.2])
     assert len(moving_average(values[:0], 1)) == 0
+
+
+def test_live_view_of_a_conditional_generator(small_images, mnist):
+    trainer = gan_utils.conditional_gan(seed=0)
+    rows = torch.arange(10).repeat_interleave(4)
+    view = gan_utils.LiveView(gan_utils.make_noise(4, 64, seed=0).repeat(10, 1), labels=rows, nrow=4)
+    trainer.train(small_images, mnist[1][:1024], batch_size=32, steps=5, every=5, callback=view)
+    assert view.frames == 2
+    assert Image.open(io.BytesIO(view.png)).format == "PNG"

@@ -46,3 +46,33 @@ def test_generate_restores_training_mode_and_tracks_no_gradient():
 
 def test_denorm_maps_to_zero_one():
     assert torch.equal(gan_utils.denorm(torch.tensor([-1.0, 0.0, 1.0, 3.0])), torch.tensor([0.0, 0.5, 1.0, 1.0]))
+
+
+def test_conditional_generator_draws_the_requested_class():
+    G = gan_utils.ConditionalGenerator(latent_dim=16, num_classes=10, hidden_dim=32)
+    labels = torch.tensor([0, 3, 9])
+    images = G(torch.randn(3, 16), labels)
+    assert images.shape == (3, 1, 28, 28)
+    assert images.min() >= -1 and images.max() <= 1
+    assert G.num_classes == 10 and G.latent_dim == 16
+    z = torch.randn(1, 16).repeat(2, 1)
+    G.eval()
+    three, seven = G(z, torch.tensor([3, 7]))
+    assert not torch.equal(three, seven)  # same noise, different label, different image
+
+
+def test_conditional_discriminator_scores_image_and_label():
+    D = gan_utils.ConditionalDiscriminator(hidden_dim=32).eval()
+    x = torch.rand(2, 1, 28, 28) * 2 - 1
+    logits = D(x, torch.tensor([1, 2]))
+    assert logits.shape == (2,)
+    assert not torch.equal(D(x[:1], torch.tensor([1])), D(x[:1], torch.tensor([2])))
+
+
+def test_generator_dropout_differs_between_train_and_eval_mode():
+    G = gan_utils.ConditionalGenerator(hidden_dim=32, dropout=0.5)
+    z, y = torch.randn(1, G.latent_dim), torch.tensor([4])
+    G.eval()
+    assert torch.equal(G(z, y), G(z, y))
+    G.train()
+    assert not torch.equal(G(z, y), G(z, y))

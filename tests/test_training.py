@@ -139,3 +139,27 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(small_images, t
     saved = gan_utils.load_generator(path)
     assert all(torch.isfinite(p).all() for p in saved.parameters())
     assert gan_utils.load_checkpoint(path)["step"] == 5
+
+
+def test_conditional_training_asks_for_the_batch_labels(mnist, tmp_path):
+    images, labels = mnist[0][:1024], mnist[1][:1024]
+    trainer = gan_utils.conditional_gan(seed=0, checkpoint=tmp_path / "cgan.pt")
+    asked = []
+    forward = trainer.G.forward
+    trainer.G.forward = lambda z, y: asked.append(y) or forward(z, y)
+    trainer.train(images, labels, batch_size=32, steps=3)
+    assert trainer.step == 3 and len(asked) == 3
+    assert all(set(y.tolist()) <= set(labels.tolist()) for y in asked)
+    G = gan_utils.load_generator(tmp_path / "cgan.pt")
+    assert G.num_classes == 10 and not G.training
+
+
+def test_conditional_resume_continues_exactly(mnist, tmp_path):
+    images, labels = mnist[0][:1024], mnist[1][:1024]
+    straight = gan_utils.conditional_gan(seed=3)
+    straight.train(images, labels, batch_size=32, steps=4)
+    path = tmp_path / "cgan.pt"
+    gan_utils.conditional_gan(seed=3, checkpoint=path).train(images, labels, batch_size=32, steps=3)
+    resumed = gan_utils.GANTrainer.from_checkpoint(path, device="cpu")
+    resumed.train(images, labels, batch_size=32, steps=1)
+    assert resumed.history == straight.history  # dropout in both networks: the torch RNG is restored too
