@@ -1,5 +1,4 @@
 import io
-import time
 
 import numpy as np
 import pytest
@@ -92,11 +91,3 @@ def test_digit_picker_returns_the_ui():
     G = gan_utils.ConditionalGenerator(hidden_dim=32)
     ui = gan_utils.digit_picker(G)
     assert ui.children  # an ipywidgets.VBox
-
-
-def test_one_rerender_is_fast(picker):
-    """The issue asks for under 50 ms; this only guards against a large regression (10x)."""
-    started = time.perf_counter()
-    for _ in range(5):
-        picker.render()
-    assert (time.perf_counter() - started) / 5 < 0.5
