@@ -30,19 +30,18 @@ class DigitPicker:
 
         self.text = widgets.Text(value=text, description="Number", continuous_update=True)
         self.same_style = widgets.Checkbox(value=True, description="same handwriting for every digit")
-        keys = [widgets.Button(description=str(d), layout=widgets.Layout(width="40px")) for d in range(10)]
+        self.keys = [widgets.Button(description=str(d), layout=widgets.Layout(width="40px")) for d in range(10)]
         self.backspace = widgets.Button(description="⌫", layout=widgets.Layout(width="40px"))
         self.new_handwriting = widgets.Button(description="new handwriting", icon="refresh")
         self.save = widgets.Button(description="save PNG", icon="download")
         self.image = widgets.Image(format="png")
         self.message = widgets.HTML()
-        self.resample_row = widgets.HBox()
-        self.keys = keys
+        self.resample_row = widgets.HBox()  # one button per digit, made by render()
         self.z = self.new_style()  # one noise row per digit position
 
-        for digit, key in enumerate(keys):
-            key.on_click(lambda _, d=digit: self.type(str(d)))
-        self.backspace.on_click(lambda _: setattr(self.text, "value", self.text.value[:-1]))
+        for digit, key in enumerate(self.keys):
+            key.on_click(lambda _, d=digit: self.press(str(d)))
+        self.backspace.on_click(lambda _: self.delete_last())
         self.new_handwriting.on_click(lambda _: self.restyle())
         self.same_style.observe(lambda _: self.restyle(), names="value")
         self.save.on_click(lambda _: self.save_png())
@@ -51,7 +50,7 @@ class DigitPicker:
         self.ui = widgets.VBox(
             [
                 self.text,
-                widgets.HBox([*keys, self.backspace]),
+                widgets.HBox([*self.keys, self.backspace]),
                 widgets.HBox([self.new_handwriting, self.same_style, self.save]),
                 self.image,
                 widgets.HTML("Resample one digit:"),
@@ -66,8 +65,11 @@ class DigitPicker:
         rows = 1 if self.same_style.value else MAX_DIGITS
         return torch.randn(rows, self.G.latent_dim, generator=self.rng).expand(MAX_DIGITS, -1).clone()
 
-    def type(self, characters):
-        self.text.value += characters
+    def press(self, character):
+        self.text.value += character  # the text box's observer redraws
+
+    def delete_last(self):
+        self.text.value = self.text.value[:-1]
 
     def restyle(self):
         self.z = self.new_style()
