@@ -13,6 +13,7 @@ import time
 import torch
 
 import gan_utils
+from gan_utils.pretrain import PRETRAINED_CGAN
 from gan_utils.widget import DigitPicker
 
 
@@ -20,7 +21,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
-    picker = DigitPicker(gan_utils.load_generator(gan_utils.PRETRAINED_CGAN), text="010-5701-3986")
+    picker = DigitPicker(gan_utils.load_generator(PRETRAINED_CGAN), text="010-5701-3986")
     for _ in range(10):
         picker.render()  # warm-up
     times = []

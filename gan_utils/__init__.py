@@ -1,16 +1,17 @@
 """Helpers for the gan-notebooks series: the notebooks teach, this package does the plumbing.
 
 Read it top to bottom in this order: ``data``, ``models``, ``training``, ``live``,
-``checkpoints``, ``utils``.
+``checkpoints``, ``utils``; then, for notebook 02, ``phone``, ``widget``, ``legibility``
+and ``pretrain``. The last two are also commands (``python -m gan_utils.legibility``,
+``python -m gan_utils.pretrain``), so import them by name:
+``from gan_utils.legibility import legibility``.
 """
 
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
 from .data import DataNotFoundError, data_dir, load_mnist
-from .legibility import legibility
 from .live import LiveView, plot_history
 from .models import ConditionalDiscriminator, ConditionalGenerator, MLPDiscriminator, MLPGenerator, build_model
 from .phone import parse_phone_number, render_phone_number
-from .pretrain import PRETRAINED_CGAN, conditional_gan
 from .training import GANTrainer, TrainingDiverged, update_D, update_G
 from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_everything, show_images, show_source
 from .widget import digit_picker
@@ -19,8 +20,6 @@ __all__ = [
     "CHECKPOINT_DIR",
     "ConditionalDiscriminator",
     "ConditionalGenerator",
-    "PRETRAINED_CGAN",
-    "conditional_gan",
     "digit_picker",
     "parse_phone_number",
     "render_phone_number",
@@ -35,7 +34,6 @@ __all__ = [
     "denorm",
     "generate",
     "image_grid",
-    "legibility",
     "load_checkpoint",
     "load_generator",
     "load_mnist",

@@ -4,6 +4,7 @@ from torch import nn
 
 import gan_utils
 from gan_utils.legibility import classify, legibility, load_classifier, main
+from gan_utils.pretrain import PRETRAINED_CGAN
 
 
 class LookupGenerator(nn.Module):
@@ -43,7 +44,7 @@ def test_identical_samples_are_flagged_as_mode_collapse(mnist_test):
 
 
 def test_pretrained_generator_is_legible():
-    G = gan_utils.load_generator(gan_utils.PRETRAINED_CGAN)
+    G = gan_utils.load_generator(PRETRAINED_CGAN)
     result = legibility(G, n_per_digit=100)
     assert result["overall"] >= 0.97, result
     assert min(result["per_digit"]) >= 0.90, result
@@ -51,7 +52,7 @@ def test_pretrained_generator_is_legible():
 
 
 def test_command_prints_a_table(capsys):
-    main([str(gan_utils.PRETRAINED_CGAN), "--n-per-digit", "20"])
+    main([str(PRETRAINED_CGAN), "--n-per-digit", "20"])
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["digit", "legible", "spread"]
     assert "overall" in out and "mode collapse: none" in out

@@ -10,6 +10,7 @@ from PIL import Image
 
 import gan_utils
 from gan_utils.live import moving_average
+from gan_utils.pretrain import conditional_gan
 
 
 def test_live_view_draws_headless_without_pyplot_figures(small_images):
@@ -64,7 +65,7 @@ def test_moving_average_is_the_mean_of_each_window():
 
 
 def test_live_view_of_a_conditional_generator(small_images, mnist):
-    trainer = gan_utils.conditional_gan(seed=0)
+    trainer = conditional_gan(seed=0)
     rows = torch.arange(10).repeat_interleave(4)
     view = gan_utils.LiveView(gan_utils.make_noise(4, 64, seed=0).repeat(10, 1), labels=rows, nrow=4)
     trainer.train(small_images, mnist[1][:1024], batch_size=32, steps=5, every=5, callback=view)

@@ -6,6 +6,7 @@ import torch
 from helpers import make_trainer, same_weights
 
 import gan_utils
+from gan_utils.pretrain import conditional_gan
 
 
 def test_training_records_one_score_per_step(small_images):
@@ -143,7 +144,7 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(small_images, t
 
 def test_conditional_training_asks_for_the_batch_labels(mnist, tmp_path):
     images, labels = mnist[0][:1024], mnist[1][:1024]
-    trainer = gan_utils.conditional_gan(seed=0, checkpoint=tmp_path / "cgan.pt")
+    trainer = conditional_gan(seed=0, checkpoint=tmp_path / "cgan.pt")
     asked = []
     forward = trainer.G.forward
     trainer.G.forward = lambda z, y: asked.append(y) or forward(z, y)
@@ -156,10 +157,10 @@ def test_conditional_training_asks_for_the_batch_labels(mnist, tmp_path):
 
 def test_conditional_resume_continues_exactly(mnist, tmp_path):
     images, labels = mnist[0][:1024], mnist[1][:1024]
-    straight = gan_utils.conditional_gan(seed=3)
+    straight = conditional_gan(seed=3)
     straight.train(images, labels, batch_size=32, steps=4)
     path = tmp_path / "cgan.pt"
-    gan_utils.conditional_gan(seed=3, checkpoint=path).train(images, labels, batch_size=32, steps=3)
+    conditional_gan(seed=3, checkpoint=path).train(images, labels, batch_size=32, steps=3)
     resumed = gan_utils.GANTrainer.from_checkpoint(path, device="cpu")
     resumed.train(images, labels, batch_size=32, steps=1)
     assert resumed.history == straight.history  # dropout in both networks: the torch RNG is restored too
