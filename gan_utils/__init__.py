@@ -8,9 +8,17 @@ and ``pretrain``. The last two are also commands (``python -m gan_utils.legibili
 """
 
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
-from .data import DataNotFoundError, data_dir, load_mnist
+from .data import DataNotFoundError, data_dir, load_images, load_mnist
 from .live import LiveView, plot_history
-from .models import ConditionalDiscriminator, ConditionalGenerator, MLPDiscriminator, MLPGenerator, build_model
+from .models import (
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    build_model,
+)
 from .phone import parse_phone_number, render_phone_number
 from .training import GANTrainer, TrainingDiverged, update_D, update_G
 from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_everything, show_images, show_source
@@ -23,6 +31,8 @@ __all__ = [
     "digit_picker",
     "parse_phone_number",
     "render_phone_number",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
     "DataNotFoundError",
     "GANTrainer",
     "LiveView",
@@ -36,6 +46,7 @@ __all__ = [
     "image_grid",
     "load_checkpoint",
     "load_generator",
+    "load_images",
     "load_mnist",
     "make_noise",
     "pick_device",

@@ -81,6 +81,13 @@ def classify(images, classifier=None):
         return torch.cat([classifier(batch).argmax(1) for batch in images.split(1000)])
 
 
+def class_histogram(images, classifier=None):
+    """How many of ``images`` (grey digits in [-1, 1], any size) the classifier reads as each digit."""
+    if images.shape[-1] != 28:
+        images = F.interpolate(images, size=28, mode="bilinear", antialias=True)
+    return torch.bincount(classify(images, classifier), minlength=10)
+
+
 def legibility(G, n_per_digit=100, seed=0, classifier=None):
     """Ask ``G`` for ``n_per_digit`` samples of every digit and read them back.
 

@@ -13,6 +13,7 @@ import io
 import time
 
 import numpy as np
+import PIL.Image
 from matplotlib.figure import Figure
 
 from .utils import generate, image_grid
@@ -36,13 +37,15 @@ class LiveView:
         self.ax_score = self.fig.add_subplot(grid[1, 1], sharex=self.ax_loss)
         self.handle = None  # the IPython display handle, once shown
         self.png = None
-        self.frames = 0
+        self.grids = []  # every sample grid drawn, for save_gif
         self.seconds = 0.0
 
     def __call__(self, trainer):
         started = time.perf_counter()
+        grid = image_grid(generate(trainer.G, self.fixed_noise, self.labels), self.nrow)
+        self.grids.append((grid * 255).round().astype(np.uint8))  # kept for the timelapse
         self.ax_samples.clear()
-        self.ax_samples.imshow(image_grid(generate(trainer.G, self.fixed_noise, self.labels), self.nrow))
+        self.ax_samples.imshow(grid)
         self.ax_samples.set_title(f"Samples from fixed noise, step {trainer.step}")
         self.ax_samples.set_axis_off()
         plot_history(trainer.history, self.ax_loss, self.ax_score)
@@ -50,8 +53,19 @@ class LiveView:
         self.fig.savefig(buffer, format="png", dpi=72)
         self.png = buffer.getvalue()
         self.show()
-        self.frames += 1
         self.seconds += time.perf_counter() - started
+
+    @property
+    def frames(self):
+        return len(self.grids)
+
+    def save_gif(self, path, ms_per_frame=150):
+        """Write the sample grids drawn so far as an animated GIF, one frame per update."""
+        if not self.grids:
+            raise ValueError("Nothing to save yet: pass this view to train(callback=...) first.")
+        frames = [PIL.Image.fromarray(grid) for grid in self.grids]
+        frames[0].save(path, save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+        return path
 
     def show(self):
         """Show the latest frame in the notebook, replacing the previous one."""

@@ -110,7 +110,76 @@ class ConditionalDiscriminator(nn.Module):
         return self.net(torch.cat([x.flatten(1), y], dim=1)).squeeze(1)
 
 
-MODELS = {cls.__name__: cls for cls in (MLPGenerator, MLPDiscriminator, ConditionalGenerator, ConditionalDiscriminator)}
+class DCGANGenerator(nn.Module):
+    """Noise -> transposed convolutions -> an image_size x image_size image (notebook 03).
+
+    Each transposed convolution doubles the height and width and halves the channels:
+    (latent_dim, 1, 1) -> (8w, 4, 4) -> (4w, 8, 8) -> ... -> (channels, image_size, image_size),
+    where w = ``width`` (the seed's ngf). BatchNorm and ReLU after every layer but the last.
+    """
+
+    def __init__(self, latent_dim=100, channels=3, image_size=64, width=64):
+        super().__init__()
+        self.config = {"latent_dim": latent_dim, "channels": channels, "image_size": image_size, "width": width}
+        self.latent_dim = latent_dim
+        n_doublings = int(math.log2(image_size)) - 3  # from 4x4 up to image_size / 2
+        ch = width * 2**n_doublings
+        layers = [nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU()]  # 1 -> 4
+        for _ in range(n_doublings):
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU()]
+            ch //= 2
+        layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]  # no BatchNorm at the output
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, z):
+        return self.net(z.view(len(z), -1, 1, 1))
+
+
+class DCGANDiscriminator(nn.Module):
+    """An image -> strided convolutions -> one logit: the generator's mirror image (notebook 03).
+
+    Each convolution halves the height and width and doubles the channels. BatchNorm and
+    LeakyReLU(0.2) after every layer but the first (no BatchNorm on the input) and the last.
+    """
+
+    def __init__(self, channels=3, image_size=64, width=64):
+        super().__init__()
+        self.config = {"channels": channels, "image_size": image_size, "width": width}
+        n_doublings = int(math.log2(image_size)) - 3
+        ch = width
+        layers = [nn.Conv2d(channels, ch, 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]  # no BatchNorm at the input
+        for _ in range(n_doublings):
+            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2)]
+            ch *= 2
+        layers += [nn.Conv2d(ch, 1, 4, 1, 0, bias=False)]  # 4x4 -> 1x1: one logit
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, x):
+        return self.net(x).view(-1)
+
+
+def dcgan_init(module):
+    """The DCGAN paper's initialisation: weights from N(0, 0.02), BatchNorm scales from N(1, 0.02)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+MODELS = {
+    cls.__name__: cls
+    for cls in (
+        MLPGenerator,
+        MLPDiscriminator,
+        ConditionalGenerator,
+        ConditionalDiscriminator,
+        DCGANGenerator,
+        DCGANDiscriminator,
+    )
+}
 
 
 def build_model(name, config):

@@ -105,12 +105,21 @@ class GANTrainer:
             self.history[key].append(value)
 
     def train(
-        self, images, labels=None, batch_size=64, steps=None, epochs=None, minutes=None, callback=None, every=100
+        self,
+        images,
+        labels=None,
+        batch_size=64,
+        steps=None,
+        epochs=None,
+        minutes=None,
+        callback=None,
+        every=100,
+        save_every=None,
     ):
         """Train for ``steps`` steps, ``epochs`` passes over ``images`` or ``minutes`` of wall time,
         whichever ends first. Give the ``labels`` of the images to train a conditional GAN.
         ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (a ``LiveView``
-        is such a callback).
+        is such a callback). With ``save_every``, the checkpoint is also written every that many steps.
 
         Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
         call ``train`` again to continue. Returns the history of scores, one value per step.
@@ -139,6 +148,8 @@ class GANTrainer:
                         bar.update(1)
                     else:  # the bar counts seconds of the time budget
                         bar.update(min(bar.total, int(time.perf_counter() - start)) - bar.n)
+                    if save_every and self.step % save_every == 0:
+                        self.save()
                     if self.step % every == 0:
                         bar.set_postfix(d_loss=self.history["d_loss"][-1], g_loss=self.history["g_loss"][-1])
                         if callback:

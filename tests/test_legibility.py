@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 import gan_utils
-from gan_utils.legibility import classify, legibility, load_classifier, main
+from gan_utils.legibility import class_histogram, classify, legibility, load_classifier, main
 from gan_utils.pretrain import PRETRAINED_CGAN
 
 
@@ -65,3 +65,12 @@ def test_command_explains_a_wrong_checkpoint(tmp_path, capsys):
         main([str(path)])
     assert exit_info.value.code == 2
     assert "unconditional" in capsys.readouterr().err
+
+
+def test_class_histogram_counts_each_digit_after_resizing(mnist_test):
+    images, labels = mnist_test
+    big = torch.nn.functional.interpolate(images[:500], size=32, mode="bilinear")
+    histogram = class_histogram(big)
+    assert histogram.sum() == 500
+    true = torch.bincount(labels[:500], minlength=10)
+    assert (histogram - true).abs().sum() <= 20  # the classifier reads resized digits almost all right
