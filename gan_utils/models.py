@@ -122,6 +122,7 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.config = {"latent_dim": latent_dim, "channels": channels, "image_size": image_size, "width": width}
         self.latent_dim = latent_dim
+        self.image_shape = (channels, image_size, image_size)
         n_doublings = int(math.log2(image_size)) - 3  # from 4x4 up to image_size / 2
         ch = width * 2**n_doublings
         layers = [nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU()]  # 1 -> 4

@@ -128,6 +128,13 @@ class GANTrainer:
             raise ValueError("Say how long to train: give steps=, epochs= or minutes=.")
         if len(images) == 0:
             raise ValueError("There are no images to train on: the dataset is empty.")
+        if tuple(images.shape[1:]) != self.G.image_shape:
+            raise ValueError(
+                f"The images are shaped {tuple(images.shape[1:])} but the generator makes {self.G.image_shape}: "
+                "build the two networks for this data (its channels and image size)."
+            )
+        if (labels is None) == hasattr(self.G, "num_classes"):
+            raise ValueError("A conditional GAN trains with labels=..., and a plain GAN without them.")
         if epochs is not None:
             epoch_steps = math.ceil(epochs * len(images) / batch_size)
             steps = epoch_steps if steps is None else min(steps, epoch_steps)

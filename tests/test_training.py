@@ -165,3 +165,14 @@ def test_conditional_resume_continues_exactly(mnist, tmp_path):
     resumed = gan_utils.GANTrainer.from_checkpoint(path, device="cpu")
     resumed.train(images, labels, batch_size=32, steps=1)
     assert resumed.history == straight.history  # dropout in both networks: the torch RNG is restored too
+
+
+def test_mismatched_data_gets_a_clear_error(small_images, mnist):
+    trainer = make_trainer()
+    with pytest.raises(ValueError, match=r"shaped \(1, 32, 32\) but the generator makes \(1, 28, 28\)"):
+        trainer.train(torch.zeros(8, 1, 32, 32), steps=1)
+    with pytest.raises(ValueError, match="plain GAN without them"):
+        trainer.train(small_images, mnist[1][:1024], steps=1)
+    with pytest.raises(ValueError, match="conditional GAN trains with labels"):
+        conditional_gan().train(small_images, steps=1)
+    assert trainer.step == 0
