@@ -123,7 +123,7 @@ class DCGANGenerator(nn.Module):
         self.config = {"latent_dim": latent_dim, "channels": channels, "image_size": image_size, "width": width}
         self.latent_dim = latent_dim
         self.image_shape = (channels, image_size, image_size)
-        n_doublings = int(math.log2(image_size)) - 3  # from 4x4 up to image_size / 2
+        n_doublings = count_doublings(image_size)
         ch = width * 2**n_doublings
         layers = [nn.ConvTranspose2d(latent_dim, ch, 4, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU()]  # 1 -> 4
         for _ in range(n_doublings):
@@ -147,7 +147,7 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, channels=3, image_size=64, width=64):
         super().__init__()
         self.config = {"channels": channels, "image_size": image_size, "width": width}
-        n_doublings = int(math.log2(image_size)) - 3
+        n_doublings = count_doublings(image_size)
         ch = width
         layers = [nn.Conv2d(channels, ch, 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]  # no BatchNorm at the input
         for _ in range(n_doublings):
@@ -159,6 +159,13 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x):
         return self.net(x).view(-1)
+
+
+def count_doublings(image_size):
+    """The stride-2 layers between 4x4 and image_size / 2: 1 for 16x16, 2 for 32x32, 3 for 64x64."""
+    if image_size < 16 or image_size & (image_size - 1):
+        raise ValueError(f"image_size must be a power of two, 16 or more (32 or 64 in notebook 03), not {image_size}.")
+    return int(math.log2(image_size)) - 3
 
 
 def dcgan_init(module):

@@ -82,3 +82,11 @@ def test_dcgan_trains_saves_every_n_steps_and_writes_a_timelapse(tmp_path):
     gif = Image.open(view.save_gif(tmp_path / "timelapse.gif"))
     assert gif.n_frames == view.frames == 4  # start, steps 3, 6 and 9: one frame per logged point
     assert gif.size == (4 * 34 + 2, 4 * 34 + 2)
+
+
+@pytest.mark.parametrize("size", [28, 8, 48])
+def test_image_size_must_be_a_power_of_two(size):
+    with pytest.raises(ValueError, match=f"power of two, 16 or more .* not {size}"):
+        DCGANGenerator(image_size=size)
+    with pytest.raises(ValueError, match="power of two"):
+        DCGANDiscriminator(image_size=size)
