@@ -12,6 +12,7 @@ missing, it is trained once on MNIST (under a minute on a laptop CPU) and saved.
 """
 
 import argparse
+import functools
 from pathlib import Path
 
 import torch
@@ -62,8 +63,9 @@ def train_classifier(epochs=4, batch_size=128, seed=0):
     return model.eval()
 
 
+@functools.cache
 def load_classifier(path=CLASSIFIER_PATH):
-    """The shipped classifier; trained and saved first if the file is missing."""
+    """The shipped classifier (read once, then kept); trained and saved first if the file is missing."""
     path = Path(path)
     if not path.is_file():
         print(f"Training the MNIST classifier once; it will be saved to {path} ...")
