@@ -9,7 +9,7 @@ import unicodedata
 
 import torch
 
-from .utils import denorm, generate
+from .utils import denorm, generate, make_noise
 
 SEPARATORS = " -./()"
 MAX_DIGITS = 20
@@ -67,6 +67,5 @@ def render_phone_number(G, text, seed=None, same_style=True):
     """
     tokens = tokenize(text)
     n_digits = sum(t is not None for t in tokens)
-    rng = torch.Generator().manual_seed(seed) if seed is not None else None
-    z = torch.randn(1 if same_style else n_digits, G.latent_dim, generator=rng)
+    z = make_noise(1 if same_style else n_digits, G.latent_dim, seed=seed)
     return render_tokens(G, tokens, z.expand(n_digits, -1) if same_style else z)
