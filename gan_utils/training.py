@@ -15,6 +15,7 @@ rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
 """
 
 import math
+import platform
 import signal
 import threading
 import time
@@ -74,14 +75,31 @@ class GANTrainer:
     ``label_smoothing=0.1`` asks D to score real images 0.9 rather than 1 (one-sided:
     fakes stay 0), which keeps D from becoming over-confident. ``checkpoint`` is a
     file path: the trainer saves to it whenever ``train`` ends, stops or fails.
+    ``bfloat16=True`` computes the networks' matrix products in bfloat16 (8 bits of
+    precision instead of 24) while the weights stay float32; the default, ``"auto"``,
+    does so on CPUs that have bfloat16 instructions, where training runs about 1.5 times
+    as fast and reaches legible digits as well (docs/benchmarks.md).
     """
 
-    def __init__(self, G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.0, seed=0, checkpoint=None, device=None):
+    def __init__(
+        self,
+        G,
+        D,
+        lr=2e-4,
+        betas=(0.5, 0.999),
+        label_smoothing=0.0,
+        seed=0,
+        checkpoint=None,
+        device=None,
+        bfloat16="auto",
+    ):
         self.device = torch.device(device) if device else pick_device()
         self.G = G.to(self.device)
         self.D = D.to(self.device)
-        self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=betas)
-        self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=betas)
+        fused = self.device.type in ("cpu", "cuda") or None  # one kernel for all weights: faster, same maths
+        self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=betas, fused=fused)
+        self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=betas, fused=fused)
+        self.bfloat16 = has_fast_bfloat16(self.device) if bfloat16 == "auto" else bool(bfloat16)
         self.label_smoothing = label_smoothing
         self.rng = torch.Generator().manual_seed(seed)  # batches and noise: saved with the checkpoint
         self.checkpoint = Path(checkpoint) if checkpoint else None
@@ -93,13 +111,15 @@ class GANTrainer:
         index = torch.randint(len(images), (batch_size,), generator=self.rng)
         real = images[index]
         z = torch.randn(batch_size, self.G.latent_dim, generator=self.rng).to(self.device)
-        if labels is None:
-            fake, D = self.G(z), self.D  # made once, used by both updates
-        else:  # conditional: the fakes are asked for the same digits as the real batch shows
-            y = labels[index]
-            fake, D = self.G(z, y), partial(self.D, labels=y)
-        d_loss, d_x, d_g_z = update_D(real, fake, D, self.opt_D, 1.0 - self.label_smoothing)
-        g_loss = update_G(fake, D, self.opt_G)
+        with torch.autocast(self.device.type, torch.bfloat16, enabled=self.bfloat16):  # speed: see GANTrainer
+            if labels is None:
+                fake, D = self.G(z), self.D  # made once, used by both updates
+            else:  # conditional: the fakes are asked for the same digits as the real batch shows
+                y = labels[index]
+                fake, D = self.G(z, y), partial(self.D, labels=y)
+            d_loss, d_x, d_g_z = update_D(real, fake, D, self.opt_D, 1.0 - self.label_smoothing)
+            with frozen(self.D):  # G's update needs gradients through D, not for D's own weights
+                g_loss = update_G(fake, D, self.opt_G)
         self.step += 1
         for key, value in zip(self.history, torch.stack([d_loss, g_loss, d_x, d_g_z]).tolist()):
             self.history[key].append(value)
@@ -211,6 +231,26 @@ class GANTrainer:
         trainer.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         return trainer
+
+
+def has_fast_bfloat16(device):
+    """Whether ``device`` is a CPU with bfloat16 instructions (x86 with AVX-512 BF16 or AMX)."""
+    if device.type != "cpu" or platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a PyTorch build without oneDNN
+        return False
+
+
+@contextmanager
+def frozen(net):
+    """Inside this block, backward() computes no gradients for ``net``'s own weights."""
+    net.requires_grad_(False)
+    try:
+        yield
+    finally:
+        net.requires_grad_(True)
 
 
 def progress_bar(steps, minutes):
