@@ -68,11 +68,13 @@ def seed_style_batches(batch_size, image_size=28, num_workers=2):
 
 
 class SeedStyleLoop:
-    """The seeds' training loop around a copy of a ``GANTrainer``'s networks and settings."""
+    """The seeds' training loop for a ``GANTrainer``'s networks, learning rate, betas and label smoothing
+    (give it a trainer of its own: it trains that trainer's networks)."""
 
     def __init__(self, trainer, batch_size, image_size=28, num_workers=2):
         self.G, self.D = trainer.G, trainer.D
-        lr, betas = trainer.opt_G.defaults["lr"], trainer.opt_G.defaults["betas"]
+        settings = trainer.opt_G.param_groups[0]  # lr and betas as the trainer has them now
+        lr, betas = settings["lr"], settings["betas"]
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)  # plain Adam, as in the seeds
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
         self.real_label = 1.0 - trainer.label_smoothing
@@ -129,6 +131,20 @@ def machine():
 def command():
     """The command line that ran this script, as someone would type it from the repository root."""
     return " ".join(["GAN_DATA_DIR=" + os.environ.get("GAN_DATA_DIR", "data"), ".venv/bin/python", *sys.argv])
+
+
+def add_docs_arguments(parser):
+    """The options every benchmark script has: where to write its results, or not to."""
+    parser.add_argument("--docs", default=DOCS, help="results file (default docs/benchmarks.md)")
+    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+
+
+def report(name, text, args):
+    """Print the results and, unless ``--no-docs``, write them into the results file."""
+    print()
+    print(text)
+    if not args.no_docs:
+        write_results(name, text, args.docs)
 
 
 def write_results(name, text, path=DOCS):

@@ -58,8 +58,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", nargs="*", default=[p.name[:2] for p in NOTEBOOKS], help="e.g. 01 03")
     parser.add_argument("--renders", type=int, default=200)
-    parser.add_argument("--docs", default=common.DOCS, help="results file (default docs/benchmarks.md)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+    common.add_docs_arguments(parser)
     args = parser.parse_args()
 
     rows, total = [], 0.0
@@ -77,10 +76,7 @@ def main():
         + f"\n\nWidget: one re-render of 010-5701-3986 in the digit picker: median {median:.2f} ms "
         f"(10th-90th percentile {low:.2f}-{high:.2f} ms, {args.renders} re-renders)."
     )
-    print()
-    print(text)
-    if not args.no_docs:
-        common.write_results("notebooks", text, args.docs)
+    common.report("notebooks", text, args)
 
 
 if __name__ == "__main__":

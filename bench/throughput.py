@@ -82,8 +82,7 @@ def main():
     models = list(common.NOTEBOOK_MODELS)
     parser.add_argument("--models", nargs="*", choices=models, default=models)
     parser.add_argument("--matmul", type=int, default=4096, help="size of the matrices that measure the peak")
-    parser.add_argument("--docs", default=common.DOCS, help="results file (default docs/benchmarks.md)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+    common.add_docs_arguments(parser)
     args = parser.parse_args()
 
     peak = matmul_peak(n=args.matmul)
@@ -124,10 +123,7 @@ def main():
         f"turn). Matrix-multiply peak measured in the same run (torch.mm, {args.matmul}x{args.matmul}): "
         f"fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16:.0f} GFLOP/s.\n\n" + common.table(header, rows)
     )
-    print()
-    print(text)
-    if not args.no_docs:
-        common.write_results("throughput", text, args.docs)
+    common.report("throughput", text, args)
 
 
 if __name__ == "__main__":

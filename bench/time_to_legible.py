@@ -59,18 +59,17 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--float32", action="store_true", help="no bfloat16 for gan_utils, even where it is fast")
     parser.add_argument("--only", choices=["gan_utils", "seed-style"], help="train only one of the two")
-    parser.add_argument("--docs", default=common.DOCS, help="results file (default docs/benchmarks.md)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+    common.add_docs_arguments(parser)
     args = parser.parse_args()
 
     images, labels = load_mnist()
+    trainer, baseline = conditional_gan(args.seed), conditional_gan(args.seed)  # the same initial weights
+    trainer.bfloat16 = trainer.bfloat16 and not args.float32
+    lr = args.lr or trainer.opt_G.param_groups[0]["lr"]
+    for opt in (trainer.opt_G, trainer.opt_D, baseline.opt_G, baseline.opt_D):
+        opt.param_groups[0]["lr"] = lr
     contenders = []
     if args.only != "seed-style":
-        trainer = conditional_gan(args.seed)
-        trainer.bfloat16 = trainer.bfloat16 and not args.float32
-        if args.lr:
-            for opt in (trainer.opt_G, trainer.opt_D):
-                opt.param_groups[0]["lr"] = args.lr
 
         def train_gan_utils(seconds):
             trainer.train(images, labels, batch_size=args.batch_size, minutes=seconds / 60)
@@ -79,10 +78,6 @@ def main():
             Contender("gan_utils", train_gan_utils, lambda: trainer.G, lambda: trainer.step, args.batch_size)
         )
     if args.only != "gan_utils":
-        baseline = conditional_gan(args.seed)  # the same initial weights
-        if args.lr:
-            for opt in (baseline.opt_G, baseline.opt_D):
-                opt.param_groups[0]["lr"] = args.lr
         seed_loop = common.SeedStyleLoop(baseline, args.batch_size)
         contenders.append(
             Contender("seed-style", seed_loop.train, lambda: seed_loop.G, lambda: seed_loop.step, args.batch_size)
@@ -111,7 +106,6 @@ def main():
                 row.append(f"{b / a:.1f}x")
         rows.append(row)
     rows.append(["images/s", *(f"{c.images_per_second():,.0f}" for c in contenders)] + [""] * (len(contenders) == 2))
-    lr = args.lr or conditional_gan().opt_G.defaults["lr"]
     text = (
         f"Notebook 02's cGAN, batch {args.batch_size}, lr {lr:g}, seed {args.seed}"
         + (", gan_utils in float32" if args.float32 else "")
@@ -124,10 +118,7 @@ def main():
             f"- {c.name}: " + ", ".join(f"{seconds:.0f}: {score:.3f}" for seconds, score in c.curve) for c in contenders
         )
     )
-    print()
-    print(text)
-    if not args.no_docs:
-        common.write_results("time_to_legible", text, args.docs)
+    common.report("time_to_legible", text, args)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ def float32(trainer):
 
 def plain_adam(trainer):
     for name, net in (("opt_G", trainer.G), ("opt_D", trainer.D)):
-        defaults = getattr(trainer, name).defaults
-        setattr(trainer, name, torch.optim.Adam(net.parameters(), lr=defaults["lr"], betas=defaults["betas"]))
+        settings = getattr(trainer, name).param_groups[0]
+        setattr(trainer, name, torch.optim.Adam(net.parameters(), lr=settings["lr"], betas=settings["betas"]))
     return trainer
 
 
@@ -108,8 +108,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--docs", default=common.DOCS, help="results file (default docs/benchmarks.md)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+    common.add_docs_arguments(parser)
     args = parser.parse_args()
 
     header, rows = ["variant"], {name: [name] for name in VARIANTS}
@@ -146,10 +145,7 @@ def main():
         f"bfloat16 is on in 'as shipped' only where the CPU has bfloat16 instructions "
         f"(here: {training.has_fast_bfloat16(torch.device('cpu'))}).\n\n" + common.table(header, list(rows.values()))
     )
-    print()
-    print(text)
-    if not args.no_docs:
-        common.write_results("variants", text, args.docs)
+    common.report("variants", text, args)
 
 
 if __name__ == "__main__":
