@@ -76,3 +76,13 @@ def test_generator_dropout_differs_between_train_and_eval_mode():
     assert torch.equal(G(z, y), G(z, y))
     G.train()
     assert not torch.equal(G(z, y), G(z, y))
+
+
+def test_dropout_zeroes_a_share_p_and_keeps_the_mean():
+    torch.manual_seed(0)
+    x = torch.ones(1000, 1000)
+    layer = gan_utils.models.Dropout(0.3)
+    y = layer(x)
+    assert abs((y == 0).float().mean().item() - 0.3) < 0.005  # each value dropped with probability p
+    assert abs(y.mean().item() - 1.0) < 0.01  # the survivors are scaled by 1 / (1 - p)
+    assert torch.equal(layer.eval()(x), x) and torch.equal(gan_utils.models.Dropout(0.0)(x), x)
