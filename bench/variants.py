@@ -22,7 +22,6 @@ import torch
 
 import gan_utils
 from gan_utils import training
-from gan_utils.pretrain import CGAN_BATCH_SIZE, conditional_gan
 
 
 def shipped(trainer):
@@ -78,15 +77,7 @@ VARIANTS = {
 }
 
 
-def dcgan():
-    G, D = gan_utils.DCGANGenerator(100, 1, 32), gan_utils.DCGANDiscriminator(1, 32)
-    return gan_utils.GANTrainer(G, D, lr=2e-4, label_smoothing=0.1)
-
-
-MODELS = {
-    "02 cGAN": (conditional_gan, CGAN_BATCH_SIZE, (1, 28, 28), True),
-    "03 DCGAN 32x32": (dcgan, 64, (1, 32, 32), False),
-}
+MODELS = ["02 cGAN", "03 DCGAN 32x32"]  # of common.NOTEBOOK_MODELS
 
 
 @contextlib.contextmanager
@@ -112,8 +103,10 @@ def main():
     args = parser.parse_args()
 
     header, rows = ["variant"], {name: [name] for name in VARIANTS}
-    for model, (build, batch_size, shape, conditional) in MODELS.items():
-        images = torch.rand(4096, *shape) * 2 - 1
+    for model in MODELS:
+        build, batch_size, image_size = common.NOTEBOOK_MODELS[model]
+        conditional = model == "02 cGAN"
+        images = torch.rand(4096, 1, image_size, image_size) * 2 - 1
         labels = torch.randint(10, (4096,)) if conditional else None
         runs, first_steps = {}, {}
         for name, (change, options) in VARIANTS.items():
