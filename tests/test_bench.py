@@ -4,6 +4,8 @@ They are not benchmarks here: nothing is timed or compared, only that each scrip
 (the real runs take minutes and are recorded in docs/benchmarks.md).
 """
 
+import contextlib
+import copy
 import importlib.util
 import subprocess
 import sys
@@ -12,12 +14,13 @@ from pathlib import Path
 import pytest
 import torch
 
+import gan_utils
 from gan_utils.training import GANTrainer, frozen, has_fast_bfloat16
 
 REPO = Path(__file__).resolve().parents[1]
 
 SMOKE_RUNS = {
-    "time_to_legible": ["--budget", "1", "--every", "1"],
+    "time_to_legible": ["--budget", "1", "--every", "1", "--seeds", "0", "1"],
     "throughput": ["--seconds", "0.2", "--rounds", "1", "--models", "02 cGAN", "--matmul", "256"],
     "notebooks": ["--notebooks", "01", "--renders", "3"],
 }
@@ -76,3 +79,52 @@ def test_bfloat16_only_where_asked_or_fast():
     assert GANTrainer(G, D, device="cpu", bfloat16=False).bfloat16 is False
     assert GANTrainer(G, D, device="cpu", bfloat16=True).bfloat16 is True
     assert GANTrainer(G, D, device="cpu").bfloat16 == has_fast_bfloat16(torch.device("cpu"))
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_generator_update_uses_the_updated_discriminator_in_bfloat16(small_images, monkeypatch, freeze):
+    """bfloat16 autocast keeps bfloat16 copies of the weights; G's update must not see D's old ones."""
+    from gan_utils import training
+
+    if not freeze:  # without frozen(), autocast would reuse its copies of D's weights from before D's update
+        monkeypatch.setattr(training, "frozen", lambda net: contextlib.nullcontext())
+    torch.manual_seed(0)
+    G, D = gan_utils.MLPGenerator(latent_dim=8, hidden_dim=32), gan_utils.MLPDiscriminator(32, dropout=0.0)
+    trainer = GANTrainer(G, D, device="cpu", bfloat16=True)
+    G_before, rng = copy.deepcopy(trainer.G), trainer.rng.get_state()
+    trainer.train_step(small_images, None, 16)
+    # Replay G's update: the same noise, G as it was, D as it is now (G's update does not change D).
+    replay = torch.Generator().set_state(rng)
+    torch.randint(len(small_images), (16,), generator=replay)  # the real batch's indices
+    z = torch.randn(16, 8, generator=replay)
+    with torch.autocast("cpu", torch.bfloat16):
+        loss = training.bce(trainer.D(G_before(z)), torch.ones(16))
+    expected = torch.autograd.grad(loss, list(G_before.parameters()))
+    for param, grad in zip(trainer.G.parameters(), expected, strict=True):
+        torch.testing.assert_close(param.grad, grad)
+
+
+def test_convolution_weights_are_channels_last_on_cpu():
+    trainer = GANTrainer(gan_utils.DCGANGenerator(16, 1, 16, 8), gan_utils.DCGANDiscriminator(1, 16, 8), device="cpu")
+    conv = trainer.D.net[2].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+
+
+def test_time_to_legible_ratios_and_their_median(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("time_to_legible", REPO / "bench" / "time_to_legible.py")
+    ttl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ttl)
+
+    def contender(seconds, **reached):
+        c = ttl.Contender("x", None, None, None, 1)
+        c.seconds, c.reached = seconds, {float(k[1:]) / 100: v for k, v in reached.items()}
+        return c
+
+    ours = contender(60, t95=50)
+    assert ttl.ratio(ours, contender(300, t95=250), 0.95) == (5.0, False)
+    assert ttl.ratio(ours, contender(600), 0.95) == (12.0, True)  # the baseline never got there: at least 12x
+    assert ttl.ratio(contender(600), ours, 0.95) == (None, False)
+    assert ttl.median_ratio([(3.0, False), (5.0, False), (4.0, False)]) == "4.0x"
+    assert ttl.median_ratio([(3.0, False), (12.0, True), (4.0, False)]) == "> 4.0x"
+    assert ttl.median_ratio([(3.0, False), (None, False)]) == "-"

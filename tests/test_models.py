@@ -86,3 +86,13 @@ def test_dropout_zeroes_a_share_p_and_keeps_the_mean():
     assert abs((y == 0).float().mean().item() - 0.3) < 0.005  # each value dropped with probability p
     assert abs(y.mean().item() - 1.0) < 0.01  # the survivors are scaled by 1 / (1 - p)
     assert torch.equal(layer.eval()(x), x) and torch.equal(gan_utils.models.Dropout(0.0)(x), x)
+
+
+def test_random_16bit_numbers_are_uniform_for_any_shape():
+    torch.manual_seed(0)
+    assert gan_utils.models.random_16bit((3, 5)).shape == (3, 5)  # 15 numbers: not a multiple of four
+    values = gan_utils.models.random_16bit((1000, 1000)).float()
+    assert values.min() == -(2**15) and values.max() == 2**15 - 1
+    assert abs(values.mean().item()) < 100  # uniform: mean -0.5, standard error 19
+    counts = torch.histc(values, bins=16, min=-(2**15), max=2**15)
+    assert (counts - counts.mean()).abs().max() < 0.02 * counts.mean()  # every sixteenth of the range as likely
