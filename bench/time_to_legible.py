@@ -61,6 +61,9 @@ def race(seed, args, images, labels):
     runs out of budget. Returns the contenders."""
     trainer, baseline = conditional_gan(seed), conditional_gan(seed)  # the same initial weights
     trainer.bfloat16 = trainer.bfloat16 and not args.float32
+    if args.float32_output_layers:
+        for net in (trainer.G, trainer.D):
+            float32_layer(net.net[-1])
     for opt in (trainer.opt_G, trainer.opt_D, baseline.opt_G, baseline.opt_D):
         opt.param_groups[0]["lr"] = args.lr
     contenders = []
@@ -85,6 +88,17 @@ def race(seed, args, images, labels):
     return contenders
 
 
+def float32_layer(layer):
+    """An experiment: make ``layer`` compute in float32 even inside a bfloat16 autocast block."""
+    forward = layer.forward
+
+    def float32_forward(x):
+        with torch.autocast("cpu", enabled=False):
+            return forward(x.float())
+
+    layer.forward = float32_forward
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=600, help="training seconds each, at most (default 600)")
@@ -95,6 +109,11 @@ def main():
         "--seeds", type=int, nargs="+", default=[0, 1, 2], help="one race per seed (default 0 1 2); the median ratio"
     )
     parser.add_argument("--float32", action="store_true", help="no bfloat16 for gan_utils, even where it is fast")
+    parser.add_argument(
+        "--float32-output-layers",
+        action="store_true",
+        help="an experiment: gan_utils' G and D compute their last layer in float32, the rest in bfloat16",
+    )
     parser.add_argument(
         "--matmul-precision",
         choices=["highest", "high", "medium"],
@@ -136,6 +155,7 @@ def main():
         f"Notebook 02's cGAN, batch {args.batch_size}, lr {args.lr:g}"
         + (", gan_utils in float32" if args.float32 else "")
         + (f", float32 matmul precision '{args.matmul_precision}'" if args.matmul_precision else "")
+        + (", gan_utils' output layers in float32" if args.float32_output_layers else "")
         + f"; one race per seed ({', '.join(map(str, args.seeds))}: each cell lists them in that order). "
         "Training seconds until the classifier reads back the asked-for digit in that share of 1,000 samples "
         f"(measured every {args.every:g} s of training, budget {args.budget:g} s each; '> B': not reached in B s).\n\n"
