@@ -78,8 +78,8 @@ class GANTrainer:
     ``bfloat16=True`` computes the networks' matrix products in bfloat16 (8 bits of
     precision instead of 24) while the weights stay float32; the default, ``"auto"``,
     does so on CPUs that have bfloat16 instructions, where a step runs about 1.6 times as
-    fast. Each step learns a little less, though: notebook 02's cGAN reads as the digits
-    asked for 80-90% of the time sooner than in float32, and 95% after the same time
+    fast. Each step learns a little less, though: notebook 02's cGAN draws 80-90% legible
+    digits sooner than in float32, and 95% legible ones after the same time
     (docs/benchmarks.md).
     """
 
