@@ -144,7 +144,8 @@ def main():
         ]
         if both:
             ratios = [ratio(*r, threshold) for r in races.values()]
-            row += [", ".join(f"{'> ' * bound}{x:.1f}x" if x else "-" for x, bound in ratios), median_ratio(ratios)]
+            each = (f"{'> ' * bound}{x:.1f}x" if x is not None else "-" for x, bound in ratios)
+            row += [", ".join(each), median_ratio(ratios)]
         rows.append(row)
     rows.append(
         ["images/s"]
