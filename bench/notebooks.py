@@ -3,7 +3,7 @@
 Each notebook runs as CI runs it (``GAN_SMOKE=1 pytest --nbval-lax --nbval-current-env``, notebook 03
 on the CIFAR-10 samples beside the data when they are there), one pytest process per notebook, timed
 from start to exit: kernel start-up and imports included. The widget measurement times
-``DigitPicker.render()`` for 010-5701-3986 (11 digits: tokenize, generate, encode the PNG, update the
+``DigitPicker.render()`` for 010-1234-5678 (11 digits: tokenize, generate, encode the PNG, update the
 widget) with the pretrained generator, after a warm-up.
 
     GAN_DATA_DIR=../shared/data .venv/bin/python bench/notebooks.py [--notebooks 01 02 03] [--renders 200]
@@ -41,7 +41,7 @@ def run_notebook(path):
     return seconds, result.stdout.strip().splitlines()[-1]
 
 
-def render_times(renders, text="010-5701-3986"):
+def render_times(renders, text="010-1234-5678"):
     """Milliseconds of each of ``renders`` re-renders of ``text`` in the digit picker."""
     picker = DigitPicker(gan_utils.load_generator(PRETRAINED_CGAN), text=text)
     for _ in range(10):
@@ -73,7 +73,7 @@ def main():
     median, low, high = statistics.median(times), times[len(times) // 10], times[9 * len(times) // 10]
     text = (
         common.table(["notebook (GAN_SMOKE=1, nbval)", "wall s", "pytest says"], rows)
-        + f"\n\nWidget: one re-render of 010-5701-3986 in the digit picker: median {median:.2f} ms "
+        + f"\n\nWidget: one re-render of 010-1234-5678 in the digit picker: median {median:.2f} ms "
         f"(10th-90th percentile {low:.2f}-{high:.2f} ms, {args.renders} re-renders)."
     )
     common.report("notebooks", text, args)

@@ -45,7 +45,7 @@ def tokenize(text):
 
 
 def parse_phone_number(text):
-    """The digits of a phone number as a list of ints: ``"010-5701-3986"`` -> ``[0, 1, 0, 5, ...]``."""
+    """The digits of a phone number as a list of ints: ``"010-1234-5678"`` -> ``[0, 1, 0, 1, ...]``."""
     return [t for t in tokenize(text) if t is not None]
 
 

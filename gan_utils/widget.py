@@ -14,13 +14,13 @@ from torchvision.transforms.functional import to_pil_image
 from .phone import MAX_DIGITS, render_tokens, tokenize
 
 
-def digit_picker(G, text="010-5701-3986", seed=0, save_to="phone_number.png"):
+def digit_picker(G, text="010-1234-5678", seed=0, save_to="phone_number.png"):
     """An ipywidgets UI that writes a phone number with the conditional generator ``G``."""
     return DigitPicker(G, text, seed, save_to).ui
 
 
 class DigitPicker:
-    def __init__(self, G, text="010-5701-3986", seed=0, save_to="phone_number.png"):
+    def __init__(self, G, text="010-1234-5678", seed=0, save_to="phone_number.png"):
         import ipywidgets as widgets  # imported here so that gan_utils imports without Jupyter
 
         self.G = G

@@ -12,7 +12,7 @@ from gan_utils.widget import DigitPicker
 def picker(tmp_path):
     gan_utils.seed_everything(0)
     G = gan_utils.ConditionalGenerator(hidden_dim=32)
-    return DigitPicker(G, text="010-5701-3986", seed=0, save_to=tmp_path / "number.png")
+    return DigitPicker(G, text="010-1234-5678", seed=0, save_to=tmp_path / "number.png")
 
 
 def decoded(png):
@@ -29,7 +29,7 @@ def test_starts_with_the_number_drawn(picker):
 
 def test_typing_updates_the_image(picker):
     before = bytes(picker.image.value)
-    picker.text.value = "010-5701-398"  # e.g. a backspace typed in the box
+    picker.text.value = "010-1234-567"  # e.g. a backspace typed in the box
     assert bytes(picker.image.value) != before
     assert decoded(picker.image.value).size == (10 * 28 + 2 * 10, 28)
     assert len(picker.resample_row.children) == 10
@@ -49,7 +49,7 @@ def test_digit_buttons_and_backspace(picker):
 def test_new_handwriting_changes_the_drawing_not_the_number(picker):
     before = bytes(picker.image.value)
     picker.new_handwriting.click()
-    assert picker.text.value == "010-5701-3986"
+    assert picker.text.value == "010-1234-5678"
     assert bytes(picker.image.value) != before
 
 
@@ -73,10 +73,10 @@ def test_resample_one_digit_changes_only_that_digit(picker):
 
 def test_invalid_input_shows_a_message_and_keeps_the_last_image(picker):
     before = bytes(picker.image.value)
-    picker.text.value = "010-57O1"
+    picker.text.value = "010-12O4"
     assert "'O' at position 7" in picker.message.value
     assert bytes(picker.image.value) == before
-    picker.text.value = "010-5701"
+    picker.text.value = "010-1234"
     assert picker.message.value == ""
 
 
