@@ -20,7 +20,7 @@ from .models import (
     build_model,
 )
 from .phone import parse_phone_number, render_phone_number
-from .training import GANTrainer, TrainingDiverged, update_D, update_G
+from .training import GANTrainer, KeepBest, TrainingDiverged, update_D, update_G
 from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_everything, show_images, show_source
 from .widget import digit_picker
 
@@ -35,6 +35,7 @@ __all__ = [
     "DCGANGenerator",
     "DataNotFoundError",
     "GANTrainer",
+    "KeepBest",
     "LiveView",
     "MLPDiscriminator",
     "MLPGenerator",

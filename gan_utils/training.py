@@ -146,13 +146,16 @@ class GANTrainer:
         """Train for ``steps`` steps, ``epochs`` passes over ``images`` or ``minutes`` of wall time,
         whichever ends first. Give the ``labels`` of the images to train a conditional GAN.
         ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (a ``LiveView``
-        is such a callback). With ``save_every``, the checkpoint is also written every that many steps.
+        is such a callback; give a list to run several). With ``save_every``, the checkpoint is also
+        written every that many steps.
 
         Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
         call ``train`` again to continue. Returns the history of scores, one value per step.
         """
         if steps is None and epochs is None and minutes is None:
             raise ValueError("Say how long to train: give steps=, epochs= or minutes=.")
+        if isinstance(callback, (list, tuple)):
+            callback = partial(run_all, callback)
         if len(images) == 0:
             raise ValueError("There are no images to train on: the dataset is empty.")
         if tuple(images.shape[1:]) != self.G.image_shape:
@@ -238,6 +241,38 @@ class GANTrainer:
         trainer.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         return trainer
+
+
+def run_all(callbacks, trainer):
+    """Run several callbacks, in order."""
+    for callback in callbacks:
+        callback(trainer)
+
+
+class KeepBest:
+    """A callback that keeps the best generator seen so far, not the last.
+
+    A GAN's samples get worse as well as better while it trains (the two networks keep
+    pushing each other around), so the last step is not always the best one. Each time
+    the trainer calls it (every ``every`` steps of ``train``), this scores the generator with
+    ``score(G)`` (higher is better; give ``lower_is_better=True`` for a distance) and, when
+    the score beats the best so far, saves the generator to ``path``, where
+    ``load_generator`` finds it.
+    """
+
+    def __init__(self, score, path, lower_is_better=False):
+        self.score, self.path = score, Path(path)
+        self.sign = -1 if lower_is_better else 1
+        self.best, self.best_step, self.scores = None, None, []  # scores: (step, score) pairs
+
+    def __call__(self, trainer):
+        if trainer.step == 0 or (self.scores and self.scores[-1][0] == trainer.step):
+            return  # nothing learned yet, or this step is scored already
+        value = self.score(trainer.G)
+        self.scores.append((trainer.step, value))
+        if self.best is None or self.sign * value > self.sign * self.best:
+            self.best, self.best_step = value, trainer.step
+            save_checkpoint({"generator": pack_model(trainer.G), "score": value, "step": trainer.step}, self.path)
 
 
 def has_fast_bfloat16(device):

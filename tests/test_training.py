@@ -176,3 +176,35 @@ def test_mismatched_data_gets_a_clear_error(small_images, mnist):
     with pytest.raises(ValueError, match="conditional GAN trains with labels"):
         conditional_gan().train(small_images, steps=1)
     assert trainer.step == 0
+
+
+def test_a_list_of_callbacks_runs_each_one(small_images):
+    first, second = [], []
+    make_trainer().train(small_images, steps=20, every=10, callback=[first.append, second.append])
+    assert len(first) == len(second) == 3
+
+
+def test_keep_best_saves_the_best_generator_not_the_last(small_images, tmp_path):
+    scores = iter([0.5, 0.9, 0.7])  # the second scoring is the best
+    keeper = gan_utils.KeepBest(lambda G: next(scores), tmp_path / "best.pt")
+    trainer = make_trainer()
+    snapshots = []  # the generator's weights at steps 0, 10, 20 and 30
+
+    def snapshot(trainer):
+        snapshots.append({k: v.clone() for k, v in trainer.G.state_dict().items()})
+
+    trainer.train(small_images, steps=30, every=10, callback=[keeper, snapshot])
+    assert keeper.scores == [(10, 0.5), (20, 0.9), (30, 0.7)]
+    assert (keeper.best, keeper.best_step) == (0.9, 20)
+    saved = gan_utils.load_checkpoint(tmp_path / "best.pt")
+    assert saved["step"] == 20 and saved["score"] == 0.9
+    G = gan_utils.load_generator(tmp_path / "best.pt")
+    assert all(torch.equal(snapshots[2][k], v) for k, v in G.state_dict().items())
+    assert not all(torch.equal(snapshots[3][k], v) for k, v in G.state_dict().items())
+
+
+def test_keep_best_can_minimise_a_distance(small_images, tmp_path):
+    scores = iter([3.0, 1.0, 2.0])
+    keeper = gan_utils.KeepBest(lambda G: next(scores), tmp_path / "best.pt", lower_is_better=True)
+    make_trainer().train(small_images, steps=30, every=10, callback=keeper)
+    assert (keeper.best, keeper.best_step) == (1.0, 20)
