@@ -122,6 +122,30 @@ def report(result):
     return "\n".join(lines)
 
 
+def plot_legibility(result, scores=None):
+    """A bar chart of ``result`` (from ``legibility``), and beside it, given ``scores`` (a ``KeepBest``'s
+    ``(step, legibility)`` pairs), how legibility moved during training."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(11 if scores else 7, 3), squeeze=False)
+    bars = axes[0, -1]
+    bars.bar(range(len(result["per_digit"])), result["per_digit"], color="tab:blue")
+    bars.axhline(result["overall"], color="gray", linestyle="--", label=f"overall {result['overall']:.1%}")
+    bars.set(xticks=range(len(result["per_digit"])), xlabel="digit asked for", ylabel="read back correctly")
+    bars.set_ylim(0, 1)
+    bars.legend(loc="lower right")
+    if scores:
+        steps, values = zip(*scores)
+        best = max(range(len(values)), key=values.__getitem__)
+        axes[0, 0].plot(steps, values, marker=".")
+        axes[0, 0].plot(steps[best], values[best], "r*", markersize=12, label=f"best: step {steps[best]:,}")
+        axes[0, 0].set(xlabel="step", ylabel="legibility", title="during training")
+        axes[0, 0].legend(loc="lower right")
+        bars.set_title("the best generator, per digit")
+    fig.tight_layout()
+    plt.show()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Legibility of a conditional generator's digits.")
     parser.add_argument(
