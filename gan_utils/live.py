@@ -37,13 +37,15 @@ class LiveView:
         self.ax_score = self.fig.add_subplot(grid[1, 1], sharex=self.ax_loss)
         self.handle = None  # the IPython display handle, once shown
         self.png = None
-        self.grids = []  # every sample grid drawn, for save_gif
+        self.grids = []  # every sample grid drawn, for timeline and save_gif
+        self.steps = []  # the training step of each grid
         self.seconds = 0.0
 
     def __call__(self, trainer):
         started = time.perf_counter()
         grid = image_grid(generate(trainer.G, self.fixed_noise, self.labels), self.nrow)
         self.grids.append((grid * 255).round().astype(np.uint8))  # kept for the timelapse
+        self.steps.append(trainer.step)
         self.ax_samples.clear()
         self.ax_samples.imshow(grid)
         self.ax_samples.set_title(f"Samples from fixed noise, step {trainer.step}")
@@ -58,6 +60,21 @@ class LiveView:
     @property
     def frames(self):
         return len(self.grids)
+
+    def timeline(self, n=6, size=2.5):
+        """Show ``n`` of the sample grids drawn so far, evenly spaced from the first to the last and
+        labelled with their step: the same noise, from static to digits, in one picture."""
+        if not self.grids:
+            raise ValueError("Nothing to show yet: pass this view to train(callback=...) first.")
+        import matplotlib.pyplot as plt
+
+        picks = np.linspace(0, len(self.grids) - 1, min(n, len(self.grids))).round().astype(int)
+        fig, axes = plt.subplots(1, len(picks), figsize=(size * len(picks), size + 0.3), squeeze=False)
+        for ax, i in zip(axes[0], picks):
+            ax.imshow(self.grids[i])
+            ax.set_title(f"step {self.steps[i]:,}")
+            ax.set_axis_off()
+        plt.show()
 
     def save_gif(self, path, ms_per_frame=150):
         """Write the sample grids drawn so far as an animated GIF, one frame per update."""

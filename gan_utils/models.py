@@ -33,10 +33,11 @@ def mlp(n_inputs, hidden_dim, n_outputs, dropout=0.0):
 
 
 class Dropout(nn.Module):
-    """``nn.Dropout``: while training, zero each value with probability ``p`` and scale the rest by
-    1 / (1 - p), so that the expected output is unchanged. Written out here for speed on a CPU: drawing
-    the random mask was the largest single cost of an MLP GAN's training step, and ``random_16bit``
-    draws it for under a quarter of ``nn.Dropout``'s time (docs/benchmarks.md).
+    """``nn.Dropout``, only faster on a CPU: while training, zero each value with probability ``p`` and
+    scale the rest by 1 / (1 - p), so that the expected output is unchanged. In ``mlp`` the values are
+    the hidden units, right after each LeakyReLU. Why faster: drawing the random mask was the largest
+    single cost of an MLP GAN's training step, and ``random_16bit`` draws it for under a quarter of
+    ``nn.Dropout``'s time (docs/benchmarks.md).
     """
 
     def __init__(self, p=0.5):
@@ -79,7 +80,8 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, hidden_dim=256, dropout=0.3, image_shape=(1, 28, 28)):
         super().__init__()
         self.config = {"hidden_dim": hidden_dim, "dropout": dropout, "image_shape": tuple(image_shape)}
-        # dropout: random blind spots keep D from overpowering G too early
+        # dropout: while training, a random 30% (by default) of D's hidden units are zeroed after each
+        # LeakyReLU (not the pixels), so D cannot lean on a few features and overpower G too early
         self.net = mlp(math.prod(image_shape), hidden_dim, 1, dropout)
 
     def forward(self, x):
