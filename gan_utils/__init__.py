@@ -2,13 +2,13 @@
 
 Read it top to bottom in this order: ``data``, ``models``, ``training``, ``live``,
 ``checkpoints``, ``utils``; then, for notebook 02, ``phone``, ``widget``, ``legibility``
-and ``pretrain``. The last two are also commands (``python -m gan_utils.legibility``,
-``python -m gan_utils.pretrain``), so import them by name:
-``from gan_utils.legibility import legibility``.
+and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
+(``python -m gan_utils.legibility``, ``python -m gan_utils.pretrain``, ``python -m gan_utils.cifar_quality``),
+so import them by name: ``from gan_utils.legibility import legibility``.
 """
 
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
-from .data import DataNotFoundError, data_dir, load_images, load_mnist
+from .data import DataNotFoundError, data_dir, load_cifar10, load_images, load_mnist
 from .live import LiveView, plot_history
 from .models import (
     ConditionalDiscriminator,
@@ -46,6 +46,7 @@ __all__ = [
     "generate",
     "image_grid",
     "load_checkpoint",
+    "load_cifar10",
     "load_generator",
     "load_images",
     "load_mnist",

@@ -1,24 +1,54 @@
-"""Train the generators that ship with the package, so that a class can use them at once.
+"""Train the models that ship with the package, so that a class can use them at once.
 
     python -m gan_utils.pretrain cgan [--minutes 12] [--seed 0]
 
 writes ``gan_utils/pretrained/cgan_mnist.pt`` (the generator only, about 1 MB) and
 prints its legibility. It trains notebook 02's conditional GAN, with the same
 networks and settings, only for longer.
+
+    python -m gan_utils.pretrain cifar-classifier [--epochs 30]
+
+writes ``gan_utils/pretrained/cifar10_classifier.pt``, the classifier of the CIFAR-10
+yardstick (``gan_utils.cifar_quality``), and prints its test accuracy. Minutes on a GPU.
+
+    python -m gan_utils.pretrain dcgan [--minutes 60] [--every-minutes 5 | --every-steps N] [--dataset PATH]
+
+trains notebook 03's 32x32 DCGAN, with the same networks and settings, on a JPEG copy of
+CIFAR-10 (``$GAN_DATA_DIR/cifar10-jpeg/train`` unless ``--dataset`` says otherwise). Every few
+minutes (or ``N`` steps) it measures the generator with the yardstick and keeps the best one,
+not the last: a GAN's samples get worse as well as better while it trains. Writes
+``gan_utils/pretrained/dcgan_cifar10.pt`` (the generator only, about 4 MB), then prints its
+yardstick figures and the log of (step, distance).
 """
 
 import argparse
+import time
 from pathlib import Path
 
-from .checkpoints import pack_model, save_checkpoint
-from .data import load_mnist
-from .legibility import legibility, report
-from .models import ConditionalDiscriminator, ConditionalGenerator
-from .training import GANTrainer
+import torch
+from tqdm.auto import tqdm
+
+from .checkpoints import load_checkpoint, load_generator, pack_model, save_checkpoint
+from .cifar_quality import (
+    CLASSIFIER_PATH,
+    accuracy,
+    cifar_quality,
+    load_real,
+    real_folder,
+    report,
+    train_cifar_classifier,
+)
+from .data import load_images, load_mnist
+from .legibility import legibility
+from .legibility import report as legibility_report
+from .models import ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator
+from .training import GANTrainer, KeepBest
 from .utils import seed_everything
 
 PRETRAINED_CGAN = Path(__file__).parent / "pretrained" / "cgan_mnist.pt"
+PRETRAINED_DCGAN = Path(__file__).parent / "pretrained" / "dcgan_cifar10.pt"
 CGAN_BATCH_SIZE = 256  # with lr=1e-3: the fastest to legible digits we measured (docs/benchmarks.md)
+DEFAULT_MINUTES = {"cgan": 12, "dcgan": 60}
 
 
 def conditional_gan(seed=0, checkpoint=None):
@@ -35,16 +65,88 @@ def pretrain_cgan(minutes, seed=0, path=PRETRAINED_CGAN):
     trainer.train(images, labels, batch_size=CGAN_BATCH_SIZE, minutes=minutes)
     save_checkpoint({"generator": pack_model(trainer.G.cpu())}, path)
     print(f"Wrote {path} after {trainer.step:,} steps.")
-    print(report(legibility(trainer.G)))
+    print(legibility_report(legibility(trainer.G)))
+
+
+def pretrain_cifar_classifier(epochs=30, seed=0, path=CLASSIFIER_PATH):
+    """Train the yardstick's classifier on the 50,000 training images and save its weights."""
+    images, labels = load_real(train=True)
+    test = load_real(train=False)
+    model = train_cifar_classifier(images, labels, epochs=epochs, seed=seed, test=test)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({name: tensor.cpu() for name, tensor in model.state_dict().items()}, path)
+    print(f"Wrote {path}: test accuracy {accuracy(model, *test):.4f} on {len(test[0]):,} images.")
+
+
+def dcgan(seed=0):
+    """Notebook 03's DCGAN at 32x32 with its training cell's settings: the two networks and their trainer."""
+    seed_everything(seed)
+    G = DCGANGenerator(latent_dim=100, channels=3, image_size=32, width=64)
+    D = DCGANDiscriminator(channels=3, image_size=32, width=64)
+    return GANTrainer(G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.0, seed=seed)
+
+
+def pretrain_dcgan(minutes, every_minutes=5, every_steps=None, dataset=None, seed=0, path=PRETRAINED_DCGAN):
+    """Train notebook 03's DCGAN for ``minutes`` and keep the generator with the lowest Frechet distance,
+    measured every ``every_steps`` steps (or, without it, about every ``every_minutes`` minutes)."""
+    images = load_images(dataset or real_folder(train=True), image_size=32)
+    trainer = dcgan(seed)
+    keeper = KeepBest(lambda G: cifar_quality(G)["distance"], path, lower_is_better=True)
+    started = time.perf_counter()
+    callbacks = [keeper, log_scores(keeper, started)]
+    if every_steps is None:  # train the first stretch by the clock, then check every that many steps
+        trainer.train(images, batch_size=64, minutes=min(every_minutes, minutes), callback=callbacks, every=10**9)
+        every_steps = trainer.step
+    minutes_left = minutes - (time.perf_counter() - started) / 60
+    if minutes_left > 0:
+        trainer.train(images, batch_size=64, minutes=minutes_left, callback=callbacks, every=every_steps)
+    # Rewrite the best generator with its figures and the whole log (KeepBest saved it where it trained).
+    best = load_checkpoint(path)
+    save_checkpoint({**best, "log": keeper.scores}, path)
+    print(f"Wrote {path}: the generator of step {keeper.best_step:,} of {trainer.step:,} (distance {keeper.best:.2f}).")
+    print("log (step, Frechet distance): " + ", ".join(f"({step}, {score:.2f})" for step, score in keeper.scores))
+    print(report(cifar_quality(load_generator(path, device=trainer.device))))
+
+
+def log_scores(keeper, started):
+    """A callback that prints each new yardstick score with the time, so a long run shows its progress."""
+
+    def log(trainer):
+        if keeper.scores and keeper.scores[-1][0] == trainer.step:
+            step, distance = keeper.scores[-1]
+            best = " (best so far: saved)" if step == keeper.best_step else ""
+            tqdm.write(
+                f"[{(time.perf_counter() - started) / 60:5.1f} min] step {step:,}: distance {distance:.2f}{best}"
+            )
+
+    return log
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Train the generators that ship with gan_utils.")
-    parser.add_argument("model", choices=["cgan"], help="cgan: notebook 02's conditional GAN on MNIST")
-    parser.add_argument("--minutes", type=float, default=12)
+    parser = argparse.ArgumentParser(description="Train the models that ship with gan_utils (see the module's doc).")
+    parser.add_argument(
+        "model",
+        choices=["cgan", "cifar-classifier", "dcgan"],
+        help="cgan: notebook 02's conditional GAN on MNIST; cifar-classifier: the CIFAR-10 yardstick's classifier; "
+        "dcgan: notebook 03's DCGAN on CIFAR-10, the best of the run by the yardstick",
+    )
+    parser.add_argument("--minutes", type=float, help="training budget (cgan: 12, dcgan: 60)")
+    parser.add_argument("--epochs", type=float, default=30, help="cifar-classifier: passes over the training images")
+    parser.add_argument("--every-minutes", type=float, default=5, help="dcgan: measure the generator this often")
+    parser.add_argument("--every-steps", type=int, help="dcgan: measure every this many steps instead")
+    parser.add_argument("--dataset", help="dcgan: a folder of training images (default: the JPEG copy of CIFAR-10)")
+    parser.add_argument("--out", type=Path, help="where to write the weights (default: gan_utils/pretrained/...)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    pretrain_cgan(args.minutes, args.seed)
+    minutes = args.minutes if args.minutes is not None else DEFAULT_MINUTES.get(args.model)
+    if args.model == "cgan":
+        pretrain_cgan(minutes, args.seed, args.out or PRETRAINED_CGAN)
+    elif args.model == "cifar-classifier":
+        pretrain_cifar_classifier(args.epochs, args.seed, args.out or CLASSIFIER_PATH)
+    else:
+        pretrain_dcgan(
+            minutes, args.every_minutes, args.every_steps, args.dataset, args.seed, args.out or PRETRAINED_DCGAN
+        )
 
 
 if __name__ == "__main__":
