@@ -7,12 +7,11 @@ the arguments it was built with and its weights, so it can be rebuilt without
 the notebook that trained it.
 """
 
-import os
 from pathlib import Path
 
 import torch
 
-from .data import REPO_ROOT
+from .data import REPO_ROOT, save_atomically
 from .models import build_model
 
 CHECKPOINT_DIR = REPO_ROOT / "checkpoints"
@@ -40,9 +39,7 @@ def save_checkpoint(state, path):
     """Write ``state`` to ``path``; a crash or Ctrl-C halfway never leaves a broken file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)  # atomic: the old file stays until the new one is complete
+    save_atomically(state, path)
 
 
 def load_checkpoint(path):

@@ -186,10 +186,10 @@ def cache_file(path, image_size):
 
 
 def save_atomically(state, path):
-    """``torch.save``, through a temporary file, so that an interrupted save leaves no broken cache."""
+    """``torch.save`` through a temporary file, so that an interrupted save never leaves a broken file."""
     partial = path.with_name(path.name + ".partial")
     torch.save(state, partial)
-    os.replace(partial, path)
+    os.replace(partial, path)  # atomic: the old file stays until the new one is complete
 
 
 def open_dataset(dataset_class, train=True, download=True):

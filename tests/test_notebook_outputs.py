@@ -55,8 +55,9 @@ def test_nbval_fails_every_marked_cell_whose_stored_output_changed(tmp_path):
                 expected.add(f"{path.name}::Cell {index}")
         nbformat.write(notebook, tmp_path / path.name)
     report = tmp_path / "report.xml"
-    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", f"--nbval-sanitize-with={SANITIZE}"]
-    command += ["-p", "no:cacheprovider", f"--junitxml={report}", "--rootdir", str(tmp_path), str(tmp_path)]
+    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env"]
+    command += [f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider", f"--junitxml={report}"]
+    command += ["--rootdir", str(tmp_path), str(tmp_path)]
     env = {**os.environ, **smoke_environment()}
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1, result.stdout[-3000:]
