@@ -197,7 +197,8 @@ def count_doublings(image_size):
 
 
 def dcgan_init(module):
-    """The DCGAN paper's initialisation: weights from N(0, 0.02), BatchNorm scales from N(1, 0.02)."""
+    """DCGAN's initialisation: weights from N(0, 0.02) (the paper; 0.02 is the standard deviation), and
+    BatchNorm scales from N(1, 0.02) with shifts 0 (the reference code's; the paper does not say)."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
     elif isinstance(module, nn.BatchNorm2d):

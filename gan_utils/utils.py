@@ -46,6 +46,20 @@ def generate(G, z, labels=None):
     return images.cpu()
 
 
+def nearest_images(samples, images):
+    """For each of ``samples``, the most similar of ``images`` and how far it is.
+
+    Returns ``(nearest, distance)``: ``nearest[i]`` is the image closest to ``samples[i]`` and
+    ``distance[i]`` the root-mean-square difference of their pixel values (0: identical; the pixels
+    span [-1, 1]). A generator that copies its training images makes samples at distance near 0.
+    """
+    flat = images.flatten(1).float()
+    index = torch.cat([torch.cdist(part.flatten(1).float(), flat).argmin(dim=1) for part in samples.split(256)])
+    nearest = images[index]
+    distance = (samples - nearest).flatten(1).pow(2).mean(dim=1).sqrt()  # exact, for the pair that was chosen
+    return nearest, distance
+
+
 def image_grid(images, nrow=8):
     """Images in [-1, 1] -> one (H, W, C) NumPy array in [0, 1], ready for ``imshow``."""
     grid = make_grid(denorm(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_cifar_quality import fake_real_data  # noqa: F401  (a fixture: random "real CIFAR-10")
 
 import gan_utils
 from gan_utils.training import GANTrainer, frozen, has_fast_bfloat16
@@ -128,3 +129,23 @@ def test_time_to_legible_ratios_and_their_median(monkeypatch):
     assert ttl.median_ratio([(3.0, False), (5.0, False), (4.0, False)]) == "4.0x"
     assert ttl.median_ratio([(3.0, False), (12.0, True), (4.0, False)]) == "> 4.0x"
     assert ttl.median_ratio([(3.0, False), (None, False)]) == "-"
+
+
+def test_cifar_time_to_quality_runs_two_marks(tmp_path, monkeypatch, fake_real_data):  # noqa: F811
+    """Both contenders on the 20 sample images, measured twice against fake real statistics."""
+    samples = gan_utils.data_dir() / "cifar10-samples"
+    if not samples.is_dir():
+        pytest.skip(f"no CIFAR-10 sample images in {samples}")
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("cifar_time_to_quality", REPO / "bench" / "cifar_time_to_quality.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    docs = tmp_path / "benchmarks.md"
+    argv = ["--dataset", str(samples), "--batch-size", "8", "--marks", "0.005", "0.01", "--n", "50", "--turn", "0.2"]
+    monkeypatch.setattr(sys, "argv", ["bench/cifar_time_to_quality.py", *argv, "--docs", str(docs)])
+    script.main()
+    written = docs.read_text()
+    assert "<!-- begin cifar_time_to_quality -->" in written and "bench/cifar_time_to_quality.py" in written
+    assert "| 0.005 " in written and "| 0.01 " in written and "images/s" in written
+    assert "reach" in written and "](images/cifar_time_to_quality.png)" in written
+    assert (tmp_path / "images" / "cifar_time_to_quality.png").stat().st_size > 0
