@@ -24,6 +24,7 @@ from gan_utils.pretrain import PRETRAINED_CGAN
 from gan_utils.widget import DigitPicker
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
+SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
 
 
 def run_notebook(path):
@@ -33,6 +34,7 @@ def run_notebook(path):
     if samples.is_dir():
         env.setdefault("GAN_DATASET", str(samples))
     command = [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider"]
+    command.append(f"--nbval-sanitize-with={SANITIZE}")  # as make test-notebooks runs them
     started = time.perf_counter()
     result = subprocess.run([*command, str(path)], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
