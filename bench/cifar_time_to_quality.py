@@ -16,7 +16,6 @@ them and a plot (docs/images/cifar_time_to_quality.png) to docs/benchmarks.md, a
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import common
@@ -52,20 +51,16 @@ class CifarSeedStyleLoop(common.SeedStyleLoop):
         self.batches = seed_004_batches(folder, batch_size)  # replaces the MNIST batches (never started)
 
 
-class Contender:
-    """One way of training, with its clock and its quality at each mark."""
+class Contender(common.Contender):
+    """One way of training, with its quality at each mark."""
 
     def __init__(self, name, train, G, steps, batch_size):
-        self.name, self.train, self.G, self.steps, self.batch_size = name, train, G, steps, batch_size
-        self.seconds = 0.0  # training time only
+        super().__init__(name, train, steps, batch_size)
+        self.G = G
         self.curve = []  # (training minutes, Frechet distance, confident share)
 
     def turn(self, seconds):
-        started, steps = time.perf_counter(), self.steps()
-        self.train(seconds)
-        took = time.perf_counter() - started
-        self.seconds += took
-        rate = (self.steps() - steps) * self.batch_size / took
+        rate = super().turn(seconds)
         print(f"{self.name:>10}: {self.seconds:7.1f} s  ({rate:,.0f} images/s)", flush=True)
 
     def measure(self, n, grid=None):
@@ -77,9 +72,6 @@ class Contender:
         minutes, distance, confident = self.curve[-1]
         print(f"{self.name:>10}: {minutes:5.2f} min  distance {distance:.3f}  confident {confident:.3f}", flush=True)
         return result
-
-    def images_per_second(self):
-        return self.steps() * self.batch_size / self.seconds
 
 
 def race(args, folder):

@@ -113,6 +113,29 @@ class SeedStyleLoop:
             self.train_step()
 
 
+# --- a race between two ways of training ------------------------------------------------------------------
+
+
+class Contender:
+    """One way of training in a race: ``train(seconds)`` trains it, ``steps()`` counts its steps so far.
+    Its clock counts training time only, so that measuring it between turns costs it nothing."""
+
+    def __init__(self, name, train, steps, batch_size):
+        self.name, self.train, self.steps, self.batch_size = name, train, steps, batch_size
+        self.seconds = 0.0
+
+    def turn(self, seconds):
+        """Train for ``seconds``; returns this turn's training images per second."""
+        started, steps = time.perf_counter(), self.steps()
+        self.train(seconds)
+        took = time.perf_counter() - started
+        self.seconds += took
+        return (self.steps() - steps) * self.batch_size / took
+
+    def images_per_second(self):
+        return self.steps() * self.batch_size / self.seconds
+
+
 # --- the results file -----------------------------------------------------------------------------------
 
 

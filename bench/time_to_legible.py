@@ -15,7 +15,6 @@ crosses 0.95 moves by tens of seconds from seed to seed, so it races once per se
 
 import argparse
 import statistics
-import time
 
 import common
 import torch
@@ -27,30 +26,23 @@ from gan_utils.pretrain import CGAN_BATCH_SIZE, conditional_gan
 THRESHOLDS = (0.80, 0.90, 0.95)
 
 
-class Contender:
-    """One way of training, with its clock and its legibility after each turn."""
+class Contender(common.Contender):
+    """One way of training, with its legibility after each turn."""
 
     def __init__(self, name, train, model, steps, batch_size):
-        self.name, self.train, self.model, self.steps, self.batch_size = name, train, model, steps, batch_size
-        self.seconds = 0.0  # training time only
+        super().__init__(name, train, steps, batch_size)
+        self.model = model
         self.curve = []  # (training seconds, legibility)
         self.reached = {}
 
     def turn(self, seconds):
-        started, steps = time.perf_counter(), self.steps()
-        self.train(seconds)
-        took = time.perf_counter() - started
-        self.seconds += took
-        rate = (self.steps() - steps) * self.batch_size / took
+        rate = super().turn(seconds)
         score = legibility(self.model(), n_per_digit=100)["overall"]
         self.curve.append((self.seconds, score))
         for threshold in THRESHOLDS:
             if score >= threshold and threshold not in self.reached:
                 self.reached[threshold] = self.seconds
         print(f"{self.name:>10}: {self.seconds:6.1f} s  legibility {score:.3f}  ({rate:,.0f} images/s)", flush=True)
-
-    def images_per_second(self):
-        return self.steps() * self.batch_size / self.seconds
 
     def done(self, budget):
         return self.seconds >= budget or len(self.reached) == len(THRESHOLDS)
