@@ -5,43 +5,68 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: lab test test-package test-notebooks lint outputs clean
+.PHONY: lab data test test-package test-notebooks test-browser screenshots lint outputs clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
-# --allow-root only where Jupyter needs it: a container whose user is root
-lab: $(BIN)/.installed
-	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+# JupyterLab's settings for a class (lab-settings/overrides.json5: no news pop-up, no update checks, no "Select
+# Kernel" dialog), installed into the environment: they change JupyterLab's defaults here, not in your home.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/gan-notebooks.json5
+$(LAB_SETTINGS): lab-settings/overrides.json5 $(BIN)/.installed
+	mkdir -p $(@D)
+	cp $< $@
 
-test: lint test-package test-notebooks
+# The server's root is the repository (so that the notebooks' pictures in docs/images/ show); it opens on notebooks/.
+# --allow-root only where Jupyter needs it: a container whose user is root
+lab: $(LAB_SETTINGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Before class: every dataset of the series into $(GAN_DATA_DIR) (default data/), downloaded if missing and verified,
+# so that the notebooks then run without a network. A read-only folder is only checked (docs/teaching.md).
+data: $(BIN)/.installed
+	$(BIN)/python -m gan_utils.prepare
+
+test: lint test-package test-notebooks test-browser
 
 # Notebooks are committed without outputs, except the cells marked # NBVAL_CHECK_OUTPUT (tests/notebook_outputs.py).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@$(BIN)/nbstripout --verify --keep-count notebooks/*.ipynb || \
+	@$(BIN)/nbstripout --verify --keep-count notebooks/*.ipynb notebooks/solutions/*.ipynb || \
 	  { echo "A notebook has outputs outside its marked cells: run 'make outputs', then commit."; exit 1; }
 
 test-package: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/browser
 
 # Notebook 03 needs only a few images in smoke mode: the CIFAR-10 samples beside the data, when there.
 SMOKE_DATASET := $(if $(wildcard $(GAN_DATA_DIR)/cifar10-samples),$(GAN_DATA_DIR)/cifar10-samples,cifar10)
 
-# Every notebook, top to bottom, in smoke mode (a few training steps each); nbval compares the stored
-# outputs of the cells marked # NBVAL_CHECK_OUTPUT.
+# Every notebook, top to bottom, in smoke mode (a few training steps each), the worked solutions in
+# notebooks/solutions/ included (pytest finds them in the subfolder); nbval compares the stored outputs of the
+# cells marked # NBVAL_CHECK_OUTPUT.
 test-notebooks: $(BIN)/.installed
 	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/pytest --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+
+# The notebooks in JupyterLab in headless Chromium, as a student sees them (tests/browser/, about 2 minutes):
+# widgets and progress bars display, the live figure updates in place, the digit picker reacts. Skipped, with
+# the reason in red, where no Chromium is found (Debian: apt-get install chromium).
+test-browser: $(LAB_SETTINGS)
+	$(BIN)/pytest tests/browser
+
+# The README's pictures (docs/images/) from real runs of the notebooks in JupyterLab (about 12 minutes).
+screenshots: $(LAB_SETTINGS)
+	$(BIN)/python tests/browser/screenshots.py
 
 # After an intended change to what a marked cell prints: run the notebooks in smoke mode and store the
 # outputs of the marked cells (and only those) in the notebooks.
 outputs: $(BIN)/.installed
 	$(BIN)/python tests/notebook_outputs.py notebooks/*.ipynb
-	$(BIN)/nbstripout --keep-count notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-count notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 clean:
 	rm -rf $(VENV) checkpoints .pytest_cache .ruff_cache

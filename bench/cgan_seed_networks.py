@@ -20,7 +20,7 @@ from torch import nn
 import gan_utils
 from gan_utils.data import load_mnist
 from gan_utils.legibility import legibility
-from gan_utils.pretrain import CGAN_BATCH_SIZE, conditional_gan
+from gan_utils.recipes import conditional_gan
 
 
 def seed_mlp(sizes, dropout):
@@ -63,7 +63,16 @@ def seed_networks(seed=0):
     gan_utils.seed_everything(seed)
     G, D = SeedGenerator(), SeedDiscriminator()
     settings = lesson.opt_G.param_groups[0]
-    return gan_utils.GANTrainer(G, D, lr=settings["lr"], betas=settings["betas"], label_smoothing=0.1, seed=seed)
+    return gan_utils.GANTrainer(
+        G,
+        D,
+        settings["lr"],
+        settings["betas"],
+        label_smoothing=0.1,
+        seed=seed,
+        batch_size=lesson.batch_size,
+        ema=lesson.ema,
+    )
 
 
 def main():
@@ -78,8 +87,8 @@ def main():
     curves = {name: [] for name in contenders}
     for turn in range(math.ceil(args.budget / args.every)):
         for name, trainer in contenders.items():
-            trainer.train(images, labels, batch_size=CGAN_BATCH_SIZE, minutes=args.every / 60)
-            score = legibility(trainer.G, n_per_digit=100, seed=args.seed)["overall"]
+            trainer.train(images, labels, minutes=args.every / 60)  # the recipe's batch size
+            score = legibility(trainer.generator, n_per_digit=100, seed=args.seed)["overall"]
             curves[name].append(score)
             print(f"{name:>11}: {(turn + 1) * args.every:5.0f} s, {trainer.step:6,} steps, legibility {score:.3f}")
     params = {name: sum(p.numel() for p in t.G.parameters()) for name, t in contenders.items()}
@@ -94,7 +103,8 @@ def main():
         [name, f"{params[name]:,}", f"{steps[name]:,}", *[f"{s:.3f}" for s in curve]] for name, curve in curves.items()
     ]
     text = (
-        f"Notebook 02's networks against seed 000's, same loop and settings (lr 1e-3, batch {CGAN_BATCH_SIZE}, "
+        f"Notebook 02's networks against seed 000's, same loop and settings (lr 1e-3, "
+        f"batch {contenders['notebook 02'].batch_size}, "
         f"label smoothing 0.1), seed {args.seed}, turns of {args.every:g} s: legibility of 1,000 samples after each "
         "turn's training seconds.\n\n" + common.table(header, rows)
     )

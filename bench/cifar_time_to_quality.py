@@ -27,7 +27,7 @@ from torchvision.utils import save_image
 
 from gan_utils.cifar_quality import cifar_quality, real_folder
 from gan_utils.data import REPO_ROOT, load_images
-from gan_utils.pretrain import dcgan
+from gan_utils.recipes import dcgan
 from gan_utils.utils import denorm, generate, make_noise
 
 PLOT = "images/cifar_time_to_quality.png"  # beside the results file
@@ -86,7 +86,7 @@ def race(args, folder):
         trainer.train(images, batch_size=args.batch_size, minutes=seconds / 60)
 
     contenders = [
-        Contender("gan_utils", train_gan_utils, trainer.G, lambda: trainer.step, args.batch_size),
+        Contender("gan_utils", train_gan_utils, trainer.generator, lambda: trainer.step, args.batch_size),
         Contender("seed-style", seed_loop.train, seed_loop.G, lambda: seed_loop.step, args.batch_size),
     ]
     for mark in args.marks:

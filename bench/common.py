@@ -24,34 +24,24 @@ from torch.utils.data import DataLoader  # noqa: E402
 from torchvision import datasets, transforms  # noqa: E402
 
 import gan_utils  # noqa: E402
-from gan_utils.pretrain import CGAN_BATCH_SIZE, conditional_gan  # noqa: E402
+from gan_utils import recipes  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
-# --- the notebooks' models, with the settings of their training cells --------------------------------
+# --- the notebooks' models: their recipes in gan_utils.recipes ------------------------------------------
 
 
-def vanilla_gan(seed=0):
-    """Notebook 01: the MLP GAN."""
-    gan_utils.seed_everything(seed)
-    G, D = gan_utils.MLPGenerator(latent_dim=64, hidden_dim=256), gan_utils.MLPDiscriminator(256, dropout=0.3)
-    return gan_utils.GANTrainer(G, D, lr=5e-4, betas=(0.5, 0.999), label_smoothing=0.1, seed=seed)
+def dcgan_mnist(seed=0):
+    """Notebook 03's DCGAN on MNIST at 32x32 (one channel), as its MNIST run and the quality checks run it."""
+    return recipes.dcgan(seed, channels=1, image_size=32)
 
 
-def dcgan(seed=0, image_size=32):
-    """Notebook 03: the DCGAN, here on MNIST (one channel), as its quality check runs it."""
-    gan_utils.seed_everything(seed)
-    G = gan_utils.DCGANGenerator(latent_dim=100, channels=1, image_size=image_size)
-    D = gan_utils.DCGANDiscriminator(channels=1, image_size=image_size)
-    return gan_utils.GANTrainer(G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.1, seed=seed)
-
-
-# name: (trainer builder, batch size, image size)
+# name: (trainer builder, image size); the batch size is the recipe's (trainer.batch_size)
 NOTEBOOK_MODELS = {
-    "01 MLP GAN": (vanilla_gan, 64, 28),
-    "02 cGAN": (conditional_gan, CGAN_BATCH_SIZE, 28),
-    "03 DCGAN 32x32": (dcgan, 64, 32),
+    "01 MLP GAN": (recipes.vanilla_gan, 28),
+    "02 cGAN": (recipes.conditional_gan, 28),
+    "03 DCGAN 32x32": (dcgan_mnist, 32),
 }
 
 

@@ -52,8 +52,9 @@ def images_per_second(train, steps, batch_size, seconds):
 
 def compare(name, mnist, labels, seconds, rounds):
     """Images per second (one value per turn) and FLOPs per image of both loops for one notebook model."""
-    build, batch_size, image_size = common.NOTEBOOK_MODELS[name]
+    build, image_size = common.NOTEBOOK_MODELS[name]
     trainer = build()
+    batch_size = trainer.batch_size
     images = mnist if image_size == 28 else load_images("mnist", image_size)
     y = labels if hasattr(trainer.G, "num_classes") else None
     seed_loop = common.SeedStyleLoop(build(), batch_size, image_size)

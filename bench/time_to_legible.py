@@ -21,7 +21,7 @@ import torch
 
 from gan_utils.data import load_mnist
 from gan_utils.legibility import legibility
-from gan_utils.pretrain import CGAN_BATCH_SIZE, conditional_gan
+from gan_utils.recipes import conditional_gan
 
 THRESHOLDS = (0.80, 0.90, 0.95)
 
@@ -65,7 +65,7 @@ def race(seed, args, images, labels):
             trainer.train(images, labels, batch_size=args.batch_size, minutes=seconds / 60)
 
         contenders.append(
-            Contender("gan_utils", train_gan_utils, lambda: trainer.G, lambda: trainer.step, args.batch_size)
+            Contender("gan_utils", train_gan_utils, lambda: trainer.generator, lambda: trainer.step, args.batch_size)
         )
     if args.only != "gan_utils":
         seed_loop = common.SeedStyleLoop(baseline, args.batch_size)
@@ -95,7 +95,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=600, help="training seconds each, at most (default 600)")
     parser.add_argument("--every", type=float, default=10, help="seconds of training between measurements")
-    parser.add_argument("--batch-size", type=int, default=CGAN_BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=conditional_gan().batch_size)
     parser.add_argument("--lr", type=float, help="learning rate (default: notebook 02's)")
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[0, 1, 2], help="one race per seed (default 0 1 2); the median ratio"

@@ -124,7 +124,8 @@ def main():
 
     header, rows = ["variant"], {name: [name] for name in VARIANTS}
     for model in MODELS:
-        build, batch_size, image_size = common.NOTEBOOK_MODELS[model]
+        build, image_size = common.NOTEBOOK_MODELS[model]
+        batch_size = build().batch_size
         conditional = model == "02 cGAN"
         images = torch.rand(4096, 1, image_size, image_size) * 2 - 1
         labels = torch.randint(10, (4096,)) if conditional else None

@@ -1,12 +1,13 @@
 """Helpers for the gan-notebooks series: the notebooks teach, this package does the plumbing.
 
-Read it top to bottom in this order: ``data``, ``models``, ``training``, ``live``,
-``checkpoints``, ``utils``; then, for notebook 02, ``phone``, ``widget``, ``legibility``
-and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
+Read it top to bottom in this order: ``data``, ``models``, ``training``, ``recipes`` (how
+each notebook trains), ``live``, ``checkpoints``, ``utils``; then, for notebook 02, ``phone``,
+``widget``, ``legibility`` and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
 (``python -m gan_utils.legibility``, ``python -m gan_utils.pretrain``, ``python -m gan_utils.cifar_quality``),
 so import them by name: ``from gan_utils.legibility import legibility``.
 """
 
+from . import recipes
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
 from .data import DataNotFoundError, data_dir, load_cifar10, load_images, load_mnist
 from .live import LiveView, plot_history
@@ -25,6 +26,7 @@ from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_e
 from .widget import digit_picker
 
 __all__ = [
+    "recipes",
     "CHECKPOINT_DIR",
     "ConditionalDiscriminator",
     "ConditionalGenerator",

@@ -149,7 +149,8 @@ def load_classifier(path=CLASSIFIER_PATH):
             f"No CIFAR-10 classifier at {path}. Train it once with `python -m gan_utils.pretrain "
             "cifar-classifier` (a few minutes on a GPU, an hour or more on a laptop CPU)."
         )
-    model = CifarClassifier()
+    with torch.random.fork_rng():  # building it draws random weights: keep a training run's random numbers as they are
+        model = CifarClassifier()
     try:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except Exception as error:

@@ -76,9 +76,15 @@ def load_images(dataset="cifar10", image_size=32, download=True, with_labels=Fal
     else:
         pixels, labels = load_folder(REPO_ROOT / dataset, image_size)
         images = to_minus_one_one(pixels)
-    if images.shape[-1] != image_size:  # one resize of the whole set, not one per image per epoch
-        images = F.interpolate(images, size=image_size, mode="bilinear", antialias=True).clamp(-1, 1)
+    images = resize(images, image_size)  # one resize of the whole set, not one per image per epoch
     return (images, labels) if with_labels else images
+
+
+def resize(images, image_size):
+    """Images in [-1, 1] resized to ``image_size`` x ``image_size`` (unchanged if they are that size)."""
+    if images.shape[-1] == image_size:
+        return images
+    return F.interpolate(images, size=image_size, mode="bilinear", antialias=True).clamp(-1, 1)
 
 
 def to_minus_one_one(pixels):

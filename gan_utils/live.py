@@ -43,7 +43,7 @@ class LiveView:
 
     def __call__(self, trainer):
         started = time.perf_counter()
-        grid = image_grid(generate(trainer.G, self.fixed_noise, self.labels), self.nrow)
+        grid = image_grid(generate(trainer.generator, self.fixed_noise, self.labels), self.nrow)
         self.grids.append((grid * 255).round().astype(np.uint8))  # kept for the timelapse
         self.steps.append(trainer.step)
         self.ax_samples.clear()

@@ -4,7 +4,7 @@
 
 writes ``gan_utils/pretrained/cgan_mnist.pt`` (the generator only, about 1 MB) and
 prints its legibility. It trains notebook 02's conditional GAN, with the same
-networks and settings, only for longer.
+networks and settings (``gan_utils.recipes.conditional_gan``), only for longer.
 
     python -m gan_utils.pretrain cifar-classifier [--epochs 30]
 
@@ -13,7 +13,7 @@ yardstick (``gan_utils.cifar_quality``), and prints its test accuracy. Minutes o
 
     python -m gan_utils.pretrain dcgan [--minutes 60] [--every-minutes 5 | --every-steps N] [--dataset PATH]
 
-trains notebook 03's 32x32 DCGAN, with the same networks and settings, on a JPEG copy of
+trains notebook 03's 32x32 DCGAN (``gan_utils.recipes.dcgan``) on a JPEG copy of
 CIFAR-10 (``$GAN_DATA_DIR/cifar10-jpeg/train`` unless ``--dataset`` says otherwise). Every few
 minutes (or ``N`` steps) it measures the generator with the yardstick and keeps the best one,
 not the last: a GAN's samples get worse as well as better while it trains. Writes
@@ -41,31 +41,21 @@ from .cifar_quality import (
 from .data import load_images, load_mnist
 from .legibility import legibility
 from .legibility import report as legibility_report
-from .models import ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator
-from .training import GANTrainer, KeepBest
-from .utils import seed_everything
+from .recipes import conditional_gan, dcgan
+from .training import KeepBest
 
 PRETRAINED_CGAN = Path(__file__).parent / "pretrained" / "cgan_mnist.pt"
 PRETRAINED_DCGAN = Path(__file__).parent / "pretrained" / "dcgan_cifar10.pt"
-CGAN_BATCH_SIZE = 256  # with lr=1e-3: the fastest to legible digits we measured (docs/benchmarks.md)
 DEFAULT_MINUTES = {"cgan": 12, "dcgan": 60}
-
-
-def conditional_gan(seed=0, checkpoint=None):
-    """Notebook 02's conditional GAN: a generator, a discriminator and their trainer."""
-    seed_everything(seed)
-    G = ConditionalGenerator(latent_dim=64, num_classes=10, hidden_dim=256, dropout=0.2)
-    D = ConditionalDiscriminator(num_classes=10, hidden_dim=256, dropout=0.3)
-    return GANTrainer(G, D, lr=1e-3, betas=(0.5, 0.999), label_smoothing=0.1, seed=seed, checkpoint=checkpoint)
 
 
 def pretrain_cgan(minutes, seed=0, path=PRETRAINED_CGAN):
     images, labels = load_mnist()
     trainer = conditional_gan(seed)
-    trainer.train(images, labels, batch_size=CGAN_BATCH_SIZE, minutes=minutes)
-    save_checkpoint({"generator": pack_model(trainer.G.cpu())}, path)
+    trainer.train(images, labels, minutes=minutes)
+    save_checkpoint({"generator": pack_model(trainer.generator.cpu())}, path)
     print(f"Wrote {path} after {trainer.step:,} steps.")
-    print(legibility_report(legibility(trainer.G)))
+    print(legibility_report(legibility(trainer.generator)))
 
 
 def pretrain_cifar_classifier(epochs=30, seed=0, path=CLASSIFIER_PATH):
@@ -78,14 +68,6 @@ def pretrain_cifar_classifier(epochs=30, seed=0, path=CLASSIFIER_PATH):
     print(f"Wrote {path}: test accuracy {accuracy(model, *test):.4f} on {len(test[0]):,} images.")
 
 
-def dcgan(seed=0):
-    """Notebook 03's DCGAN at 32x32 with its training cell's settings: the two networks and their trainer."""
-    seed_everything(seed)
-    G = DCGANGenerator(latent_dim=100, channels=3, image_size=32, width=64)
-    D = DCGANDiscriminator(channels=3, image_size=32, width=64)
-    return GANTrainer(G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.0, seed=seed)
-
-
 def pretrain_dcgan(minutes, every_minutes=5, every_steps=None, dataset=None, seed=0, path=PRETRAINED_DCGAN):
     """Train notebook 03's DCGAN for ``minutes`` and keep the generator with the lowest Frechet distance,
     measured every ``every_steps`` steps (or, without it, about every ``every_minutes`` minutes)."""
@@ -95,11 +77,11 @@ def pretrain_dcgan(minutes, every_minutes=5, every_steps=None, dataset=None, see
     started = time.perf_counter()
     callbacks = [keeper, log_scores(keeper, started)]
     if every_steps is None:  # train the first stretch by the clock, then check every that many steps
-        trainer.train(images, batch_size=64, minutes=min(every_minutes, minutes), callback=callbacks, every=10**9)
+        trainer.train(images, minutes=min(every_minutes, minutes), callback=callbacks, every=10**9)
         every_steps = trainer.step
     minutes_left = minutes - (time.perf_counter() - started) / 60
     if minutes_left > 0:
-        trainer.train(images, batch_size=64, minutes=minutes_left, callback=callbacks, every=every_steps)
+        trainer.train(images, minutes=minutes_left, callback=callbacks, every=every_steps)
     # Rewrite the best generator with its figures and the whole log (KeepBest saved it where it trained).
     best = load_checkpoint(path)
     save_checkpoint({**best, "log": keeper.scores}, path)

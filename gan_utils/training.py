@@ -12,6 +12,10 @@ optimizers, the random-number state, the step count and the history of scores)
 and repeats those two updates for a number of steps, epochs or minutes. Calling
 ``train`` again continues where the last call stopped, and so does a trainer
 rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
+
+After each step it also updates an average of the generator's weights over the
+last few hundred steps (``ema_generator``), which draws cleaner samples than the
+generator of any single step: see ``GANTrainer``.
 """
 
 import math
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
 from .checkpoints import load_checkpoint, pack_model, save_checkpoint, unpack_model
@@ -81,6 +86,15 @@ class GANTrainer:
     fast. Each step learns a little less, though: notebook 02's cGAN draws 80-90% legible
     digits sooner than in float32, and 95% legible ones after the same time
     (docs/benchmarks.md).
+
+    ``ema=0.995`` keeps an exponential moving average of the generator's weights (Karras et al.
+    2018 and most GANs since): after each step, the average moves 0.5% of the way towards the
+    generator's new weights, so it spans roughly the last 200 steps. Each step's generator is
+    pushed around by the discriminator of that moment; the average smooths those jolts out and
+    draws cleaner images from the same training. It is what the live figure shows, what
+    ``KeepBest`` scores and what the checkpoint's generator holds (``load_generator`` loads it).
+    Early on, while the generator changes fast, the average looks back only over the last ~10%
+    of the steps so far (``ema_update``). ``ema=None`` samples from the generator itself.
     """
 
     def __init__(
@@ -94,6 +108,8 @@ class GANTrainer:
         checkpoint=None,
         device=None,
         bfloat16="auto",
+        batch_size=64,
+        ema=0.995,
     ):
         self.device = torch.device(device) if device else pick_device()
         # channels_last stores each pixel's channels side by side, the order in which a CPU's
@@ -108,6 +124,10 @@ class GANTrainer:
         self.label_smoothing = label_smoothing
         self.rng = torch.Generator().manual_seed(seed)  # batches and noise: saved with the checkpoint
         self.checkpoint = Path(checkpoint) if checkpoint else None
+        self.batch_size = batch_size  # what train() uses unless told otherwise
+        self.ema = ema
+        # torch's AveragedModel keeps a copy of G (weights and BatchNorm statistics) and averages into it
+        self.G_ema = AveragedModel(self.G, multi_avg_fn=partial(ema_update, ema), use_buffers=True) if ema else None
         self.step = 0
         self.history = {"d_loss": [], "g_loss": [], "D(x)": [], "D(G(z))": []}
 
@@ -127,15 +147,23 @@ class GANTrainer:
         # A new autocast block: the bfloat16 copies of D's weights made above are out of date now.
         with bfloat16(), frozen(self.D):  # G's update needs gradients through D, not for D's own weights
             g_loss = update_G(fake, D, self.opt_G)
+        if self.G_ema is not None:
+            self.G_ema.update_parameters(self.G)
         self.step += 1
         for key, value in zip(self.history, torch.stack([d_loss, g_loss, d_x, d_g_z]).tolist()):
             self.history[key].append(value)
+
+    @property
+    def generator(self):
+        """The generator to draw samples from: the average of the generator's weights (with ``ema``),
+        else the generator itself."""
+        return self.G_ema.module if self.G_ema is not None else self.G
 
     def train(
         self,
         images,
         labels=None,
-        batch_size=64,
+        batch_size=None,
         steps=None,
         epochs=None,
         minutes=None,
@@ -149,11 +177,14 @@ class GANTrainer:
         is such a callback; give a list to run several). With ``save_every``, the checkpoint is also
         written every that many steps.
 
+        ``batch_size`` defaults to the trainer's.
+
         Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
         call ``train`` again to continue. Returns the history of scores, one value per step.
         """
         if steps is None and epochs is None and minutes is None:
             raise ValueError("Say how long to train: give steps=, epochs= or minutes=.")
+        batch_size = batch_size or self.batch_size
         if isinstance(callback, (list, tuple)):
             callback = partial(run_all, callback)
         if len(images) == 0:
@@ -218,11 +249,15 @@ class GANTrainer:
     def state_dict(self):
         """Everything needed to continue this run exactly, as plain data."""
         return {
-            "generator": pack_model(self.G),
+            "generator": pack_model(self.generator),  # what load_generator gives: the average, with ema
+            "training_generator": pack_model(self.G),
             "discriminator": pack_model(self.D),
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "label_smoothing": self.label_smoothing,
+            "batch_size": self.batch_size,
+            "ema": self.ema,
+            "ema_steps": int(self.G_ema.n_averaged) if self.G_ema is not None else 0,
             "step": self.step,
             "history": self.history,
             "rng": self.rng.get_state(),
@@ -233,14 +268,33 @@ class GANTrainer:
     def from_checkpoint(cls, path, device=None):
         """Rebuild a trainer from its checkpoint file, ready to continue training."""
         state = load_checkpoint(path)
-        G, D = unpack_model(state["generator"]), unpack_model(state["discriminator"])
-        trainer = cls(G, D, label_smoothing=state["label_smoothing"], checkpoint=path, device=device)
+        G = unpack_model(state.get("training_generator", state["generator"]))  # older files: no average
+        D = unpack_model(state["discriminator"])
+        ema, batch_size = state.get("ema"), state.get("batch_size", 64)  # older files: neither
+        trainer = cls(G, D, label_smoothing=state["label_smoothing"], checkpoint=path, device=device, ema=ema)
+        trainer.batch_size = batch_size
+        if trainer.G_ema is not None:
+            trainer.G_ema.module.load_state_dict(unpack_model(state["generator"]).state_dict())
+            trainer.G_ema.n_averaged.fill_(state["ema_steps"])
         trainer.opt_G.load_state_dict(state["opt_G"])  # also restores lr and betas
         trainer.opt_D.load_state_dict(state["opt_D"])
         trainer.step, trainer.history = state["step"], state["history"]
         trainer.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         return trainer
+
+
+@torch.no_grad()
+def ema_update(decay, averages, weights, steps_averaged):
+    """Move each average ``(1 - d)`` of the way towards the generator's weight, with ``d = decay``, or
+    less while few steps are averaged: ``(1 + n) / (10 + n)`` after ``n`` steps, so that the first,
+    poor weights are soon forgotten (the warm-up of TensorFlow's ExponentialMovingAverage).
+    (``AveragedModel`` calls this from the second step on; the first step's weights start the average.)"""
+    if not averages[0].is_floating_point():  # BatchNorm's count of batches seen: a count, not averaged
+        torch._foreach_copy_(averages, weights)
+        return
+    n = float(steps_averaged)
+    torch._foreach_lerp_(averages, weights, 1 - min(decay, (1 + n) / (10 + n)))
 
 
 def run_all(callbacks, trainer):
@@ -268,11 +322,12 @@ class KeepBest:
     def __call__(self, trainer):
         if trainer.step == 0 or (self.scores and self.scores[-1][0] == trainer.step):
             return  # nothing learned yet, or this step is scored already
-        value = self.score(trainer.G)
+        value = self.score(trainer.generator)
         self.scores.append((trainer.step, value))
         if self.best is None or self.sign * value > self.sign * self.best:
             self.best, self.best_step = value, trainer.step
-            save_checkpoint({"generator": pack_model(trainer.G), "score": value, "step": trainer.step}, self.path)
+            state = {"generator": pack_model(trainer.generator), "score": value, "step": trainer.step}
+            save_checkpoint(state, self.path)
 
 
 def has_fast_bfloat16(device):

@@ -29,11 +29,19 @@ class DigitPicker:
         self.png = None  # the last image drawn without error
 
         self.text = widgets.Text(value=text, description="Number", continuous_update=True)
-        self.same_style = widgets.Checkbox(value=True, description="same handwriting for every digit")
+        # width "auto": as wide as the label (ipywidgets' fixed default widths cut long labels off)
+        self.same_style = widgets.Checkbox(
+            value=True,
+            description="same handwriting for every digit",
+            indent=False,
+            layout=widgets.Layout(width="auto", margin="0 1em"),
+        )
         self.keys = [widgets.Button(description=str(d), layout=widgets.Layout(width="40px")) for d in range(10)]
         self.backspace = widgets.Button(description="⌫", layout=widgets.Layout(width="40px"))
-        self.new_handwriting = widgets.Button(description="new handwriting", icon="refresh")
-        self.save = widgets.Button(description="save PNG", icon="download")
+        self.new_handwriting = widgets.Button(
+            description="new handwriting", icon="refresh", layout=widgets.Layout(width="auto")
+        )
+        self.save = widgets.Button(description="save PNG", icon="download", layout=widgets.Layout(width="auto"))
         self.image = widgets.Image(format="png")
         self.message = widgets.HTML()
         self.resample_row = widgets.HBox()  # one button per digit, made by render()

@@ -246,3 +246,10 @@ def test_shipped_classifier_reads_the_sample_images():
     names = gan_utils.data.datasets.ImageFolder(gan_utils.data.REPO_ROOT / SAMPLES).classes
     truth = torch.tensor([cq.CLASSES.index(names[label]) for label in labels])
     assert cq.accuracy(cq.load_classifier(), images, truth) >= 0.7
+
+
+def test_loading_the_classifier_does_not_change_the_random_numbers_of_training():
+    cq.load_classifier.cache_clear()
+    before = torch.get_rng_state().clone()
+    cq.load_classifier()
+    assert torch.equal(before, torch.get_rng_state())

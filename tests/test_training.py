@@ -51,9 +51,10 @@ def test_checkpoint_round_trip(small_images, tmp_path):
     G = gan_utils.load_generator(path)
     assert not G.training
     assert G.config == trainer.G.config
-    assert same_weights(G, trainer.G)
+    assert same_weights(G, trainer.generator)  # the averaged generator, what the trainer samples from
+    assert not same_weights(G, trainer.G)
     z = gan_utils.make_noise(4, G.latent_dim, seed=0)
-    assert torch.equal(gan_utils.generate(G, z), gan_utils.generate(trainer.G, z))
+    assert torch.equal(gan_utils.generate(G, z), gan_utils.generate(trainer.generator, z))
     state = gan_utils.load_checkpoint(path)
     assert state["step"] == 3 and len(state["history"]["d_loss"]) == 3
 
@@ -87,6 +88,7 @@ def test_resume_continues_exactly(small_images, tmp_path):
     for key in straight.history:
         assert resumed.history[key] == straight.history[key], key  # step k+1 included, bit for bit
     assert same_weights(resumed.G, straight.G) and same_weights(resumed.D, straight.D)
+    assert same_weights(resumed.generator, straight.generator)  # the average too
 
 
 def test_ctrl_c_stops_after_the_step_and_keeps_a_resumable_state(small_images, tmp_path, capsys):
@@ -188,10 +190,10 @@ def test_keep_best_saves_the_best_generator_not_the_last(small_images, tmp_path)
     scores = iter([0.5, 0.9, 0.7])  # the second scoring is the best
     keeper = gan_utils.KeepBest(lambda G: next(scores), tmp_path / "best.pt")
     trainer = make_trainer()
-    snapshots = []  # the generator's weights at steps 0, 10, 20 and 30
+    snapshots = []  # the (averaged) generator's weights at steps 0, 10, 20 and 30
 
     def snapshot(trainer):
-        snapshots.append({k: v.clone() for k, v in trainer.G.state_dict().items()})
+        snapshots.append({k: v.clone() for k, v in trainer.generator.state_dict().items()})
 
     trainer.train(small_images, steps=30, every=10, callback=[keeper, snapshot])
     assert keeper.scores == [(10, 0.5), (20, 0.9), (30, 0.7)]
@@ -208,3 +210,50 @@ def test_keep_best_can_minimise_a_distance(small_images, tmp_path):
     keeper = gan_utils.KeepBest(lambda G: next(scores), tmp_path / "best.pt", lower_is_better=True)
     make_trainer().train(small_images, steps=30, every=10, callback=keeper)
     assert (keeper.best, keeper.best_step) == (1.0, 20)
+
+
+def test_the_average_generator_follows_the_generator_with_a_warm_up(small_images):
+    trainer = make_trainer(ema=0.999)
+    trainer.train(small_images, batch_size=32, steps=1)
+    assert same_weights(trainer.generator, trainer.G)  # the first step's weights start the average
+    first = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    trainer.train(small_images, batch_size=32, steps=1)
+    # one step averaged before: d = min(0.999, (1 + 1) / (10 + 1)), so the average moves 9/11 of the way
+    for name, average in trainer.generator.state_dict().items():
+        expected = first[name] + 9 / 11 * (trainer.G.state_dict()[name] - first[name])
+        assert torch.allclose(average, expected, atol=1e-6), name
+    trainer.train(small_images, batch_size=32, steps=19)
+    assert trainer.generator is not trainer.G and not same_weights(trainer.generator, trainer.G)
+    assert int(trainer.G_ema.n_averaged) == 21
+
+
+def test_without_average_the_trainer_samples_from_the_generator(small_images, tmp_path):
+    trainer = make_trainer(ema=None, checkpoint=tmp_path / "plain.pt")
+    trainer.train(small_images, batch_size=32, steps=3)
+    assert trainer.generator is trainer.G
+    assert same_weights(gan_utils.load_generator(tmp_path / "plain.pt"), trainer.G)
+    resumed = gan_utils.GANTrainer.from_checkpoint(tmp_path / "plain.pt", device="cpu")
+    assert resumed.G_ema is None and same_weights(resumed.G, trainer.G)
+
+
+def test_an_average_of_a_batchnorm_generator_keeps_its_statistics(tmp_path):
+    trainer = gan_utils.recipes.dcgan(seed=0, channels=1, image_size=32, checkpoint=tmp_path / "dc.pt")
+    images = torch.rand(64, 1, 32, 32) * 2 - 1
+    trainer.train(images, batch_size=8, steps=3)
+    G = gan_utils.load_generator(tmp_path / "dc.pt")
+    assert same_weights(G, trainer.generator)  # weights, BatchNorm statistics and its count of batches
+    assert int(G.net[1].num_batches_tracked) == 3  # a count, copied rather than averaged
+
+
+def test_train_uses_the_trainers_batch_size_unless_told(small_images, monkeypatch):
+    trainer = make_trainer(batch_size=7)
+    seen, step = [], trainer.train_step
+
+    def recording_step(images, labels, size):
+        seen.append(size)
+        step(images, labels, size)
+
+    monkeypatch.setattr(trainer, "train_step", recording_step)
+    trainer.train(small_images, steps=2)
+    trainer.train(small_images, steps=1, batch_size=5)
+    assert seen == [7, 7, 5]

@@ -91,3 +91,9 @@ def test_digit_picker_returns_the_ui():
     G = gan_utils.ConditionalGenerator(hidden_dim=32)
     ui = gan_utils.digit_picker(G)
     assert ui.children  # an ipywidgets.VBox
+
+
+def test_labels_are_not_cut_at_a_fixed_width(picker):
+    # ipywidgets' default widths cut "same handwriting for every digit" off in JupyterLab (tests/browser checks it)
+    assert not picker.same_style.indent and picker.same_style.layout.width == "auto"
+    assert picker.new_handwriting.layout.width == "auto" and picker.save.layout.width == "auto"

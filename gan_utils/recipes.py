@@ -1,0 +1,72 @@
+"""How each notebook trains: one function per notebook, its networks and its trainer's settings.
+
+Each recipe builds the two networks from the same seed (so the same starting weights every time)
+and returns a ``GANTrainer`` ready to ``train``. The notebooks show these functions and call them;
+``gan_utils.pretrain`` and the scripts in ``bench/`` call the same ones, so what a notebook teaches,
+what ships pretrained and what is measured cannot drift apart.
+
+Every recipe samples from an average of the generator's weights (``ema``, see ``GANTrainer``):
+the same training, cleaner samples (docs/benchmarks.md, "time to quality"). ``ema=None`` turns it off.
+"""
+
+from .models import (
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+)
+from .training import GANTrainer
+from .utils import seed_everything
+
+
+def vanilla_gan(seed=0, checkpoint=None, hidden_dim=256, dropout=0.3, label_smoothing=0.1, ema=0.995):
+    """Notebook 01: the MLP GAN on MNIST. (The exercises change ``hidden_dim``, ``dropout`` or
+    ``label_smoothing``; everything else stays the lesson's.)"""
+    seed_everything(seed)  # the same starting weights every time
+    G = MLPGenerator(latent_dim=64, hidden_dim=hidden_dim)
+    D = MLPDiscriminator(hidden_dim=hidden_dim, dropout=dropout)
+    # batch 256 with lr 1e-3: more images per second than batch 64 on a CPU, and a larger step to match
+    return GANTrainer(
+        G,
+        D,
+        lr=1e-3,
+        betas=(0.5, 0.999),
+        label_smoothing=label_smoothing,
+        batch_size=256,
+        seed=seed,
+        checkpoint=checkpoint,
+        ema=ema,
+    )
+
+
+def conditional_gan(seed=0, checkpoint=None, dropout=0.2, ema=0.995):
+    """Notebook 02: the conditional GAN on MNIST, with dropout in both networks. (An exercise turns
+    the generator's ``dropout`` off.)"""
+    seed_everything(seed)
+    G = ConditionalGenerator(latent_dim=64, num_classes=10, hidden_dim=256, dropout=dropout)
+    D = ConditionalDiscriminator(num_classes=10, hidden_dim=256, dropout=0.3)
+    # batch 256 with lr 1e-3: the fastest to legible digits of the settings we measured (docs/benchmarks.md)
+    return GANTrainer(
+        G,
+        D,
+        lr=1e-3,
+        betas=(0.5, 0.999),
+        label_smoothing=0.1,
+        batch_size=256,
+        seed=seed,
+        checkpoint=checkpoint,
+        ema=ema,
+    )
+
+
+def dcgan(seed=0, checkpoint=None, channels=3, image_size=32, ema=0.995):
+    """Notebook 03: the DCGAN, for colour (CIFAR-10) or grey (``channels=1``: MNIST) images."""
+    seed_everything(seed)
+    G = DCGANGenerator(latent_dim=100, channels=channels, image_size=image_size, width=64)
+    D = DCGANDiscriminator(channels=channels, image_size=image_size, width=64)
+    # the paper's settings: Adam with lr 2e-4 and beta1 0.5, batches of 64 here (128 in the paper), no smoothing
+    return GANTrainer(
+        G, D, lr=2e-4, betas=(0.5, 0.999), label_smoothing=0.0, batch_size=64, seed=seed, checkpoint=checkpoint, ema=ema
+    )

@@ -1,0 +1,30 @@
+"""Each notebook's recipe: the same starting weights from the same seed, and the notebook's settings."""
+
+from helpers import same_weights
+
+from gan_utils import recipes
+
+
+def test_a_recipe_starts_from_the_same_weights_for_the_same_seed():
+    for recipe in (recipes.vanilla_gan, recipes.conditional_gan, recipes.dcgan):
+        a, b, c = recipe(seed=3), recipe(seed=3), recipe(seed=4)
+        assert same_weights(a.G, b.G) and same_weights(a.D, b.D), recipe.__name__
+        assert not same_weights(a.G, c.G), recipe.__name__
+
+
+def test_recipes_have_the_notebooks_settings():
+    lesson = recipes.vanilla_gan()
+    assert (lesson.batch_size, lesson.label_smoothing, lesson.ema) == (256, 0.1, 0.995)
+    assert lesson.opt_G.param_groups[0]["lr"] == 1e-3 and lesson.opt_G.param_groups[0]["betas"] == (0.5, 0.999)
+    cgan = recipes.conditional_gan()
+    assert (cgan.batch_size, cgan.label_smoothing) == (256, 0.1) and hasattr(cgan.G, "num_classes")
+    dcgan = recipes.dcgan()
+    assert (dcgan.batch_size, dcgan.label_smoothing) == (64, 0.0)
+    assert dcgan.opt_D.param_groups[0]["lr"] == 2e-4 and dcgan.G.image_shape == (3, 32, 32)
+    assert recipes.dcgan(channels=1).G.image_shape == (1, 32, 32)
+
+
+def test_exercise_knobs_change_only_what_they_name():
+    narrow = recipes.vanilla_gan(hidden_dim=128, dropout=0.0, label_smoothing=0.0, ema=None)
+    assert narrow.G.config["hidden_dim"] == 128 and narrow.D.config["dropout"] == 0.0
+    assert narrow.label_smoothing == 0.0 and narrow.G_ema is None and narrow.batch_size == 256
