@@ -117,6 +117,15 @@ def race(model, bfloat16, args):
     return first, second
 
 
+class Dumped:
+    """A contender read back from ``dump``'s JSON: its curve and its batch size, all that ``summary`` needs."""
+
+    def __init__(self, path):
+        state = json.loads(Path(path).read_text())
+        self.curve = [tuple(point) for point in state["curve"]]
+        self.trainer = argparse.Namespace(batch_size=state["batch_size"])
+
+
 def dump(model, precision, contenders, folder):
     """The curves and the histories of scores, for the notebooks' "what to look for" figures."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -185,12 +194,22 @@ def main():
     parser.add_argument("--budget-scale", type=float, default=1.0, help="train this times each notebook's budget")
     parser.add_argument("--turn", type=float, default=5.0, help="seconds of training per turn")
     parser.add_argument("--dump", help="a folder to write each trainer's curve and history to, as JSON")
+    parser.add_argument(
+        "--summarise", help="train nothing: make the table from the runs dumped in this folder (several runs' --dump)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     common.add_docs_arguments(parser)
     args = parser.parse_args()
-    load_classifier()  # read once, before the clocks start
     rows = []
-    for precision in args.precisions:
+    if args.summarise:
+        for precision in args.precisions:
+            for model in args.models:
+                files = [Path(args.summarise) / f"{model}_{precision}_{name}.json" for name in ("before", "after")]
+                if all(file.exists() for file in files):
+                    rows += summary(model, precision, [Dumped(file) for file in files])
+    else:
+        load_classifier()  # read once, before the clocks start
+    for precision in [] if args.summarise else args.precisions:
         if precision == "bfloat16" and not has_fast_bfloat16(torch.device("cpu")):
             print("This CPU has no bfloat16 instructions: skipping bfloat16.")
             continue

@@ -9,6 +9,7 @@ import copy
 import importlib.util
 import subprocess
 import sys
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,28 @@ def test_cifar_time_to_quality_runs_two_marks(tmp_path, monkeypatch, fake_real_d
     assert "| 0.005 " in written and "| 0.01 " in written and "images/s" in written
     assert "reach" in written and "](images/cifar_time_to_quality.png)" in written
     assert (tmp_path / "images" / "cifar_time_to_quality.png").stat().st_size > 0
+
+
+def test_time_to_quality_counts_steps_to_the_threshold_at_each_trainers_pace(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("time_to_quality", REPO / "bench" / "time_to_quality.py")
+    ttq = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ttq)
+
+    def run(points, batch_size):  # points: (seconds, distance, legibility, step)
+        return Namespace(curve=points, trainer=Namespace(batch_size=batch_size))
+
+    # before: 1 s a step; its last two checks average 3.0, the threshold, which it reaches (as the mean of two
+    # checks) at step 5: 5 s. after: 2 s a step, reaches it at step 3: 6 s. 5 s / 6 s = 0.8x
+    before = run([(1, 9.0, None, 1), (2, 6.0, None, 2), (3, 4.0, None, 3), (4, 3.0, None, 4), (5, 3.0, None, 5)], 1)
+    after = run([(2, 8.0, None, 1), (4, 3.5, None, 2), (6, 2.0, None, 3), (8, 1.0, None, 4)], 1)
+    assert ttq.steps_to(before.curve, 3.0, 1) == 5  # (3.0 + 3.0) / 2 at step 5; (4 + 3) / 2 = 3.5 at step 4
+    assert ttq.steps_to(after.curve, 3.0, 1) == 3  # (3.5 + 2.0) / 2 = 2.75
+    [row] = ttq.summary("01", "float32", [before, after])
+    assert row[3].startswith("5 (5 steps)") and row[4].startswith("6 (3 steps)") and row[5] == "0.8x"
+    # a legibility threshold is reached from below, and may not be reached at all
+    slow = run([(1, 0, 0.5, 1), (2, 0, 0.6, 2)], 1)
+    fast = run([(1, 0, 0.7, 1), (2, 0, 0.9, 2)], 1)
+    rows = ttq.summary("02", "bfloat16", [slow, fast])
+    assert rows[1][2] == "legibility >= 0.550" and rows[1][4].startswith("2 (2 steps)")
+    assert ttq.steps_to(slow.curve, 0.95, 2) is None
