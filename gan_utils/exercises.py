@@ -17,10 +17,10 @@ from .utils import generate, make_noise
 
 
 def sampling_generator(trainer):
-    """The generator to draw a trainer's samples from: ``trainer.generator`` where the trainer has one
-    (a version of ``GANTrainer`` that keeps an average of the generator's weights), else ``trainer.G``.
-    Unlike ``load_generator(trainer.checkpoint)``, this also works for a generator whose layers were
-    changed after it was built (notebook 03's generator without BatchNorm)."""
+    """The generator to draw a trainer's samples from: ``trainer.generator`` (the average of the generator's
+    weights, or the generator itself for a trainer built with ``ema=None``); ``trainer.G`` for an object that
+    only has a ``G``. Unlike ``load_generator(trainer.checkpoint)``, this also works for a generator whose
+    layers were changed after it was built (notebook 03's generator without BatchNorm)."""
     return getattr(trainer, "generator", trainer.G)
 
 
