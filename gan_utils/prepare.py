@@ -247,7 +247,7 @@ def summary(results, root, can_write, allow_download):
         for i, text in enumerate((status.detail, f"used by {status.dataset.used_by}", status.note)):
             start = f"{status.dataset.title:<{width}}  {status.state:<8}  " if i == 0 else indent
             if text:
-                lines.append(textwrap.fill(text, 110, initial_indent=start, subsequent_indent=indent))
+                lines.append(fill(text, initial_indent=start, subsequent_indent=indent))
     bad = [status for status in results if not status.ok]
     if not bad:
         lines += ["", f"All {len(results)} datasets are there and verified: the notebooks can run without a network."]
@@ -273,7 +273,7 @@ def summary(results, root, can_write, allow_download):
             "or copy the folders from a machine that has them (same layout: MNIST/raw/, FashionMNIST/raw/, "
             f"cifar-10-batches-py/) into {root}, or point GAN_DATA_DIR at a folder that holds them."
         )
-    lines += [textwrap.fill(text, 110, initial_indent="- ", subsequent_indent="  ") for text in advice]
+    lines += [fill(text, initial_indent="- ", subsequent_indent="  ") for text in advice]
     return "\n".join(lines)
 
 
@@ -285,6 +285,11 @@ def _one_line(error):
     """An exception as one short line: torchvision's download errors span several."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def fill(text, **indents):
+    """``text`` wrapped at 110 characters, never inside a word or a path (a path stays copyable)."""
+    return textwrap.fill(text, 110, break_long_words=False, break_on_hyphens=False, **indents)
 
 
 def main(argv=None):
