@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .checkpoints import load_generator
+from .cifar_quality import frechet_distance, statistics  # the same maths as the CIFAR-10 yardstick
 from .data import load_mnist, resize
 from .utils import generate, make_noise
 
@@ -136,14 +137,11 @@ def mnist_quality(G, n=5000, seed=0, classifier=None):
     test digits; lower is better), ``floor`` (the same distance for ``n`` real training digits: what a
     perfect generator would get) and ``n``.
     """
-    from .cifar_quality import frechet_distance, statistics  # the same maths as the CIFAR-10 yardstick
-
     classifier = classifier or load_classifier()
     labels = torch.arange(10).repeat(n // 10 + 1)[:n] if hasattr(G, "num_classes") else None
-    noise = make_noise(n, G.latent_dim, seed=seed)
-    images = torch.cat(
-        [generate(G, z, None if labels is None else y) for z, y in zip(noise.split(500), labels_split(labels, n))]
-    )
+    noise = make_noise(n, G.latent_dim, seed=seed).split(500)  # in batches: memory stays small
+    asked = labels.split(500) if labels is not None else [None] * len(noise)
+    images = torch.cat([generate(G, z, y) for z, y in zip(noise, asked)])
     size = images.shape[-1]
     read, features = read_digits(images, classifier)
     histogram = (torch.bincount(read, minlength=10) / n).tolist()
@@ -157,11 +155,6 @@ def mnist_quality(G, n=5000, seed=0, classifier=None):
         "floor": real["floor"],
         "n": n,
     }
-
-
-def labels_split(labels, n, size=500):
-    """``labels`` in batches of ``size``, or None for each batch of a plain generator."""
-    return labels.split(size) if labels is not None else [None] * len(range(0, n, size))
 
 
 def read_digits(images, classifier):
@@ -185,8 +178,6 @@ def real_digit_statistics(classifier, n=5000, size=28):
     ``n`` samples. For generators of ``size`` x ``size`` digits, the real digits are resized to that size
     first, as ``load_images`` does for training, so that both lose the same detail to resizing (resizing
     alone, 28 to 32 and back, moves the distance by about 20 times the floor). Seconds; kept for the session."""
-    from .cifar_quality import frechet_distance, statistics
-
     _, test_features = read_digits(resize(load_mnist(train=False)[0], size), classifier)
     train_images = load_mnist(train=True)[0]
     pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(0))[:n]

@@ -14,7 +14,7 @@ and repeats those two updates for a number of steps, epochs or minutes. Calling
 rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
 
 After each step it also updates an average of the generator's weights over the
-last few hundred steps (``ema_generator``), which draws cleaner samples than the
+last few hundred steps (``trainer.generator``), which draws cleaner samples than the
 generator of any single step: see ``GANTrainer``.
 """
 
@@ -270,11 +270,10 @@ class GANTrainer:
         state = load_checkpoint(path)
         G = unpack_model(state.get("training_generator", state["generator"]))  # older files: no average
         D = unpack_model(state["discriminator"])
-        ema, batch_size = state.get("ema"), state.get("batch_size", 64)  # older files: neither
-        trainer = cls(G, D, label_smoothing=state["label_smoothing"], checkpoint=path, device=device, ema=ema)
-        trainer.batch_size = batch_size
+        settings = {"ema": state.get("ema"), "batch_size": state.get("batch_size", 64)}  # older files: neither
+        trainer = cls(G, D, label_smoothing=state["label_smoothing"], checkpoint=path, device=device, **settings)
         if trainer.G_ema is not None:
-            trainer.G_ema.module.load_state_dict(unpack_model(state["generator"]).state_dict())
+            trainer.G_ema.module.load_state_dict(state["generator"]["weights"])
             trainer.G_ema.n_averaged.fill_(state["ema_steps"])
         trainer.opt_G.load_state_dict(state["opt_G"])  # also restores lr and betas
         trainer.opt_D.load_state_dict(state["opt_D"])
