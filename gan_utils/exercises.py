@@ -16,14 +16,6 @@ from .legibility import class_histogram, load_classifier
 from .utils import generate, make_noise
 
 
-def sampling_generator(trainer):
-    """The generator to draw a trainer's samples from: ``trainer.generator`` (the average of the generator's
-    weights, or the generator itself for a trainer built with ``ema=None``); ``trainer.G`` for an object that
-    only has a ``G``. Unlike ``load_generator(trainer.checkpoint)``, this also works for a generator whose
-    layers were changed after it was built (notebook 03's generator without BatchNorm)."""
-    return getattr(trainer, "generator", trainer.G)
-
-
 def check(condition, claim):
     """One self-check: fail with ``claim`` if ``condition`` is false, else print it as checked."""
     assert condition, f"self-check failed: {claim}"

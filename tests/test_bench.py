@@ -7,6 +7,7 @@ They are not benchmarks here: nothing is timed or compared, only that each scrip
 import contextlib
 import copy
 import importlib.util
+import json
 import subprocess
 import sys
 from argparse import Namespace
@@ -175,3 +176,55 @@ def test_time_to_quality_counts_steps_to_the_threshold_at_each_trainers_pace(mon
     rows = ttq.summary("02", "bfloat16", [slow, fast])
     assert rows[1][2] == "legibility >= 0.550" and rows[1][4].startswith("2 (2 steps)")
     assert ttq.steps_to(slow.curve, 0.95, 2) is None
+
+
+def load_bench_script(name, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recipe_variants_extra_average_follows_the_trainers_own(small_images, monkeypatch):
+    """An extra average with the recipe's own decay is, step for step, the trainer's average."""
+    variants = load_bench_script("recipe_variants", monkeypatch)
+    trainer = gan_utils.GANTrainer(
+        gan_utils.MLPGenerator(latent_dim=8, hidden_dim=16),
+        gan_utils.MLPDiscriminator(hidden_dim=16),
+        ema=0.9,
+    )
+    averages = variants.keep_extra_averages(trainer, [0.9, 0.5])
+    trainer.train(small_images, batch_size=4, steps=30)
+    ours, other = (averages[d].module.state_dict() for d in (0.9, 0.5))
+    own = trainer.generator.state_dict()
+    assert all(torch.equal(own[k], ours[k]) for k in own)
+    assert not all(torch.equal(own[k], other[k]) for k in own)  # another decay: another average
+
+
+def test_recipe_variants_writes_one_row_per_variant(tmp_path, monkeypatch, data_dir_env):
+    variants = load_bench_script("recipe_variants", monkeypatch)
+    docs = tmp_path / "benchmarks.md"
+    argv = ["--model", "02", "--steps", "4", "--check", "2", "--n", "100", "--variants", "recipe", "lr_D_2e-3"]
+    variants.main([*argv, "--decays", "0.999", "--docs", str(docs), "--dump", str(tmp_path / "runs.json")])
+    written = docs.read_text()
+    assert "<!-- begin recipe_variants_02 -->" in written and "quality at step 4" in written
+    assert "| recipe " in written and "| lr_D_2e-3 " in written and "0.999: distance / legibility" in written
+    assert [run["curve"][-1]["step"] for run in json.loads((tmp_path / "runs.json").read_text())] == [4, 4]
+    again = tmp_path / "again.md"  # --summarise: the same table from the dump, without training
+    variants.main(
+        [
+            "--model",
+            "02",
+            "--steps",
+            "4",
+            "--n",
+            "100",
+            "--summarise",
+            str(tmp_path / "runs.json"),
+            "--docs",
+            str(again),
+        ]
+    )
+    table = lambda text: text[text.index("| variant") : text.index("<!-- end")]  # noqa: E731
+    assert table(again.read_text()) == table(written)

@@ -29,16 +29,6 @@ def test_check_prints_what_it_checked_and_fails_on_false(capsys):
         exercises.check(False, "D wins")
 
 
-def test_sampling_generator_is_the_trainers():
-    trainer = make_trainer()
-    assert exercises.sampling_generator(trainer) is getattr(trainer, "generator", trainer.G)
-
-    class Plain:  # a trainer without an average of the generator: its G is the one to draw from
-        G = object()
-
-    assert exercises.sampling_generator(Plain) is Plain.G
-
-
 def test_mean_scores_average_the_window_before_the_step():
     history = {"D(x)": [0.0] * 10 + [1.0] * 10, "D(G(z))": list(range(20))}
     assert exercises.mean_scores(history, until=20, window=10) == (1.0, 14.5)

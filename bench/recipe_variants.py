@@ -1,0 +1,187 @@
+"""Which changes to a notebook's recipe learn faster? One solo run per variant, measured every few steps.
+
+For notebook 02's conditional GAN or notebook 03's DCGAN (on MNIST, at 32x32), each variant starts from
+the recipe (``gan_utils.recipes``, the same initial weights) and changes one thing: the learning rate of
+one network or both (different rates per network: Heusel et al. 2017, "TTUR"), the batch size, label
+smoothing. The variants train one after another, each alone on the machine (so each run's random
+numbers are those of a notebook's run), for ``--seconds`` of training, and every ``--check`` steps
+``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with other decays,
+``--decays``, kept beside it in the same run: the average changes no training, so one run measures
+them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as the
+notebook measures it (100 samples of each digit). Measuring is not counted as training time.
+
+The table gives each variant's quality at the step budget (``--steps``: what the notebook's minutes
+give; notebook 02's ``GAN_MINUTES=1`` is about 9,000 steps on this CPU) and its training images per
+second: a variant whose steps cost more (a larger batch) must learn more per step to pay for them.
+
+    GAN_DATA_DIR=../shared/data .venv/bin/python bench/recipe_variants.py --model 02 [--steps 9000] [--check 1500]
+        [--variants recipe lr_D_2e-3 ...] [--decays 0.99 0.999] [--dump runs.json]
+    .venv/bin/python bench/recipe_variants.py --model 02 --summarise runs.json   # the table again, no training
+"""
+
+import argparse
+import json
+import time
+from functools import partial
+from pathlib import Path
+
+import common
+import torch
+from torch.optim.swa_utils import AveragedModel
+
+import gan_utils
+from gan_utils import recipes
+from gan_utils.legibility import legibility, load_classifier, mnist_quality
+from gan_utils.training import ema_update
+
+
+def set_lr(trainer, G=None, D=None):
+    """Change the learning rate of one network or both (before training: the optimizers hold no state yet)."""
+    for opt, lr in ((trainer.opt_G, G), (trainer.opt_D, D)):
+        if lr is not None:
+            opt.param_groups[0]["lr"] = lr
+    return trainer
+
+
+def change(trainer, **settings):
+    """Change the trainer's batch size or label smoothing."""
+    for name, value in settings.items():
+        setattr(trainer, name, value)
+    return trainer
+
+
+def build(model, seed):
+    if model == "02":
+        return recipes.conditional_gan(seed)
+    return recipes.dcgan(seed, channels=1, image_size=32)
+
+
+# Each variant: the recipe, then one change.
+VARIANTS = {
+    "02": {  # the recipe: lr 1e-3 for both, batch 256, label smoothing 0.1
+        "recipe": lambda t: t,
+        "lr_D_2e-3": lambda t: set_lr(t, D=2e-3),
+        "lr_G_2e-3": lambda t: set_lr(t, G=2e-3),
+        "lr_both_2e-3": lambda t: set_lr(t, G=2e-3, D=2e-3),
+        "lr_D_5e-4": lambda t: set_lr(t, D=5e-4),
+        "no_smoothing": lambda t: change(t, label_smoothing=0.0),
+        "batch_512_lr_2e-3": lambda t: change(set_lr(t, G=2e-3, D=2e-3), batch_size=512),
+    },
+    "03": {  # the recipe: lr 2e-4 for both, batch 64, no label smoothing
+        "recipe": lambda t: t,
+        "lr_D_4e-4": lambda t: set_lr(t, D=4e-4),
+        "lr_G_4e-4": lambda t: set_lr(t, G=4e-4),
+        "lr_both_4e-4": lambda t: set_lr(t, G=4e-4, D=4e-4),
+        "batch_32": lambda t: change(t, batch_size=32),
+        "batch_128_lr_4e-4": lambda t: change(set_lr(t, G=4e-4, D=4e-4), batch_size=128),
+        "smoothing_0.1": lambda t: change(t, label_smoothing=0.1),
+    },
+}
+
+
+def data(model):
+    if model == "03":
+        return gan_utils.load_images("mnist", image_size=32), None
+    return gan_utils.load_mnist()
+
+
+def keep_extra_averages(trainer, decays):
+    """More averages of the generator's weights, each updated after every training step like the trainer's own."""
+    averages = {
+        decay: AveragedModel(trainer.G, multi_avg_fn=partial(ema_update, decay), use_buffers=True) for decay in decays
+    }
+    train_step = trainer.train_step
+
+    def step_then_average(*args):
+        train_step(*args)
+        for average in averages.values():
+            average.update_parameters(trainer.G)
+
+    trainer.train_step = step_then_average
+    return averages
+
+
+def measure(G, conditional, n=5000):
+    result = mnist_quality(G, n=n)
+    return {
+        "distance": result["distance"],
+        "legibility": legibility(G, n_per_digit=100, seed=0)["overall"] if conditional else None,
+    }
+
+
+def run(model, name, args, images, labels):
+    """One variant, alone: its quality every ``check`` steps (and at ``steps``), for ``seconds`` of training."""
+    trainer = VARIANTS[model][name](build(model, args.seed))
+    averages = keep_extra_averages(trainer, args.decays)
+    seconds, curve = 0.0, []
+    marks = sorted({*range(args.check, args.steps + 1, args.check), args.steps})
+    while seconds < args.seconds or trainer.step < args.steps:
+        until = next((m for m in marks if m > trainer.step), trainer.step + args.check)
+        started = time.perf_counter()
+        trainer.train(images, labels, steps=until - trainer.step)
+        seconds += time.perf_counter() - started
+        point = {"step": trainer.step, "seconds": seconds, "raw": measure(trainer.G, labels is not None, args.n)}
+        point[str(trainer.ema)] = measure(trainer.generator, labels is not None, args.n)
+        for decay, average in averages.items():
+            point[str(decay)] = measure(average.module, labels is not None, args.n)
+        curve.append(point)
+        text = "  ".join(
+            f"{key}: {value['distance']:.2f}"
+            + (f"/{value['legibility']:.3f}" if value["legibility"] is not None else "")
+            for key, value in point.items()
+            if isinstance(value, dict)
+        )
+        print(f"{name:>18}: step {trainer.step:6,} {seconds:6.1f} s  {text}", flush=True)
+    return {"name": name, "batch_size": trainer.batch_size, "curve": curve}
+
+
+def summary(model, runs, args):
+    """A Markdown table: each variant's quality at the step budget, per average."""
+    keys = ["raw", "0.995", *map(str, args.decays)]
+    conditional = model == "02"
+    header = ["variant", "images/s", *(f"{k}: {'distance / legibility' if conditional else 'distance'}" for k in keys)]
+    rows = []
+    for r in runs:
+        at = next(p for p in r["curve"] if p["step"] >= args.steps)
+        cells = [f"{at[k]['distance']:.2f}" + (f" / {at[k]['legibility']:.3f}" if conditional else "") for k in keys]
+        rows.append([r["name"], f"{at['step'] * r['batch_size'] / at['seconds']:,.0f}", *cells])
+    return common.table(header, rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["02", "03"], default="02")
+    parser.add_argument("--variants", nargs="+", help="default: all of the model's")
+    parser.add_argument("--steps", type=int, help="the step budget (default 02: 9,000, 03: 2,800)")
+    parser.add_argument("--check", type=int, help="steps between measurements (default 02: 1,500, 03: 400)")
+    parser.add_argument("--seconds", type=float, default=0, help="train on, past the budget, to this many seconds")
+    parser.add_argument("--decays", type=float, nargs="*", default=[0.99, 0.999], help="more averages to measure")
+    parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dump", help="write every run's curve to this JSON file")
+    parser.add_argument("--summarise", metavar="DUMP", help="train nothing: the table of the runs in a --dump file")
+    common.add_docs_arguments(parser)
+    args = parser.parse_args(argv)
+    args.steps = args.steps or {"02": 9000, "03": 2800}[args.model]
+    args.check = args.check or {"02": 1500, "03": 400}[args.model]
+    if args.summarise:
+        runs = json.loads(Path(args.summarise).read_text())
+    else:
+        load_classifier()  # before any training: loading it must not change training's random numbers
+        images, labels = data(args.model)
+        runs = []
+        for name in args.variants or VARIANTS[args.model]:
+            runs.append(run(args.model, name, args, images, labels))
+            if args.dump:
+                Path(args.dump).write_text(json.dumps(runs, indent=1))
+    text = (
+        f"Notebook {args.model}'s recipe and variants, seed {args.seed}, each run alone; quality at step "
+        f"{args.steps:,} ({args.n:,} samples; legibility: 100 of each digit) of the generator itself (raw), the "
+        f"recipe's average (0.995) and other averages.\n\n{summary(args.model, runs, args)}\n"
+    )
+    common.report(f"recipe_variants_{args.model}", text, args)
+
+
+if __name__ == "__main__":
+    torch.set_printoptions(precision=3)
+    main()
