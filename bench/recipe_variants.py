@@ -1,10 +1,11 @@
 """Which changes to a notebook's recipe learn faster? One solo run per variant, measured every few steps.
 
-For notebook 02's conditional GAN or notebook 03's DCGAN (on MNIST, at 32x32), each variant starts from
+For notebook 02's conditional GAN or notebook 03's DCGAN (on MNIST at 32x32, or with ``--model 03-cifar10``
+on the JPEG copy of CIFAR-10's training images, read by its yardstick), each variant starts from
 the recipe (``gan_utils.recipes``, the same initial weights) and changes one thing: the learning rate of
 one network or both (different rates per network: Heusel et al. 2017, "TTUR"), the batch size, label
-smoothing. The variants train one after another, each alone on the machine (so each run's random
-numbers are those of a notebook's run), for ``--seconds`` of training, and every ``--check`` steps
+smoothing. The variants train one after another in one process (so each run's random numbers are those
+of a notebook's run) for ``--steps`` steps (or ``--seconds`` of training, if longer), and every ``--check`` steps
 ``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with other decays,
 ``--decays``, kept beside it in the same run: the average changes no training, so one run measures
 them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as the
@@ -31,6 +32,7 @@ from torch.optim.swa_utils import AveragedModel
 
 import gan_utils
 from gan_utils import recipes
+from gan_utils.cifar_quality import cifar_quality, real_folder
 from gan_utils.legibility import legibility, load_classifier, mnist_quality
 from gan_utils.training import ema_update
 
@@ -53,6 +55,8 @@ def change(trainer, **settings):
 def build(model, seed):
     if model == "02":
         return recipes.conditional_gan(seed)
+    if model == "03-cifar10":
+        return recipes.dcgan(seed)
     return recipes.dcgan(seed, channels=1, image_size=32)
 
 
@@ -79,9 +83,14 @@ VARIANTS = {
 }
 
 
+VARIANTS["03-cifar10"] = VARIANTS["03"]  # notebook 03's DCGAN on its own data
+
+
 def data(model):
     if model == "03":
         return gan_utils.load_images("mnist", image_size=32), None
+    if model == "03-cifar10":  # the JPEG copy of CIFAR-10's training images
+        return gan_utils.load_images(real_folder(train=True), image_size=32), None
     return gan_utils.load_mnist()
 
 
@@ -101,11 +110,13 @@ def keep_extra_averages(trainer, decays):
     return averages
 
 
-def measure(G, conditional, n=5000):
-    result = mnist_quality(G, n=n)
+def measure(G, model, n=5000):
+    """The Frechet distance of ``n`` samples; notebook 02's legibility too. On CIFAR-10, with its yardstick."""
+    if model == "03-cifar10":
+        return {"distance": cifar_quality(G, n=n)["distance"], "legibility": None}
     return {
-        "distance": result["distance"],
-        "legibility": legibility(G, n_per_digit=100, seed=0)["overall"] if conditional else None,
+        "distance": mnist_quality(G, n=n)["distance"],
+        "legibility": legibility(G, n_per_digit=100, seed=0)["overall"] if model == "02" else None,
     }
 
 
@@ -120,10 +131,10 @@ def run(model, name, args, images, labels):
         started = time.perf_counter()
         trainer.train(images, labels, steps=until - trainer.step)
         seconds += time.perf_counter() - started
-        point = {"step": trainer.step, "seconds": seconds, "raw": measure(trainer.G, labels is not None, args.n)}
-        point[str(trainer.ema)] = measure(trainer.generator, labels is not None, args.n)
+        point = {"step": trainer.step, "seconds": seconds, "raw": measure(trainer.G, model, args.n)}
+        point[str(trainer.ema)] = measure(trainer.generator, model, args.n)
         for decay, average in averages.items():
-            point[str(decay)] = measure(average.module, labels is not None, args.n)
+            point[str(decay)] = measure(average.module, model, args.n)
         curve.append(point)
         text = "  ".join(
             f"{key}: {value['distance']:.2f}"
@@ -150,7 +161,7 @@ def summary(model, runs, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["02", "03"], default="02")
+    parser.add_argument("--model", choices=["02", "03", "03-cifar10"], default="02")
     parser.add_argument("--variants", nargs="+", help="default: all of the model's")
     parser.add_argument("--steps", type=int, help="the step budget (default 02: 9,000, 03: 2,800)")
     parser.add_argument("--check", type=int, help="steps between measurements (default 02: 1,500, 03: 400)")
@@ -162,8 +173,8 @@ def main(argv=None):
     parser.add_argument("--summarise", metavar="DUMP", help="train nothing: the table of the runs in a --dump file")
     common.add_docs_arguments(parser)
     args = parser.parse_args(argv)
-    args.steps = args.steps or {"02": 9000, "03": 2800}[args.model]
-    args.check = args.check or {"02": 1500, "03": 400}[args.model]
+    args.steps = args.steps or {"02": 9000, "03": 2800, "03-cifar10": 3900}[args.model]
+    args.check = args.check or {"02": 1500, "03": 400, "03-cifar10": 1300}[args.model]
     if args.summarise:
         runs = json.loads(Path(args.summarise).read_text())
     else:
@@ -174,10 +185,12 @@ def main(argv=None):
             runs.append(run(args.model, name, args, images, labels))
             if args.dump:
                 Path(args.dump).write_text(json.dumps(runs, indent=1))
+    what = {"02": "Notebook 02's cGAN", "03": "Notebook 03's DCGAN on MNIST", "03-cifar10": "Notebook 03's DCGAN"}
+    measured = {"02": "; legibility: 100 of each digit", "03": "", "03-cifar10": "; CIFAR-10's yardstick"}
     text = (
-        f"Notebook {args.model}'s recipe and variants, seed {args.seed}, each run alone; quality at step "
-        f"{args.steps:,} ({args.n:,} samples; legibility: 100 of each digit) of the generator itself (raw), the "
-        f"recipe's average (0.995) and other averages.\n\n{summary(args.model, runs, args)}\n"
+        f"{what[args.model]}: the recipe and variants, seed {args.seed}, one run after another in one process; "
+        f"quality at step {args.steps:,} ({args.n:,} samples{measured[args.model]}) of the generator itself "
+        f"(raw), the recipe's average (0.995) and other averages.\n\n{summary(args.model, runs, args)}\n"
     )
     common.report(f"recipe_variants_{args.model}", text, args)
 
