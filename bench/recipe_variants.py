@@ -148,7 +148,7 @@ def run(model, name, args, images, labels):
 
 def summary(model, runs, args):
     """A Markdown table: each variant's quality at the step budget, per average."""
-    keys = ["raw", "0.995", *map(str, args.decays)]
+    keys = [key for key, value in runs[0]["curve"][0].items() if isinstance(value, dict)]  # raw, 0.995, decays
     conditional = model == "02"
     header = ["variant", "images/s", *(f"{k}: {'distance / legibility' if conditional else 'distance'}" for k in keys)]
     rows = []
