@@ -5,7 +5,7 @@ on the JPEG copy of CIFAR-10's training images, read by its yardstick), each var
 the recipe (``gan_utils.recipes``, the same initial weights) and changes one thing: the learning rate of
 one network or both (different rates per network: Heusel et al. 2017, "TTUR"), the batch size, label
 smoothing. The variants train one after another in one process (so each run's random numbers are those
-of a notebook's run) for ``--steps`` steps (or ``--seconds`` of training, if longer), and every ``--check`` steps
+of a notebook's run) for ``--steps`` steps, and every ``--check`` steps
 ``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with other decays,
 ``--decays``, kept beside it in the same run: the average changes no training, so one run measures
 them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as the
@@ -121,15 +121,13 @@ def measure(G, model, n=5000):
 
 
 def run(model, name, args, images, labels):
-    """One variant, alone: its quality every ``check`` steps (and at ``steps``), for ``seconds`` of training."""
+    """One variant: its quality every ``check`` steps and at ``steps``."""
     trainer = VARIANTS[model][name](build(model, args.seed))
     averages = keep_extra_averages(trainer, args.decays)
     seconds, curve = 0.0, []
-    marks = sorted({*range(args.check, args.steps + 1, args.check), args.steps})
-    while seconds < args.seconds or trainer.step < args.steps:
-        until = next((m for m in marks if m > trainer.step), trainer.step + args.check)
+    for mark in sorted({*range(args.check, args.steps + 1, args.check), args.steps}):
         started = time.perf_counter()
-        trainer.train(images, labels, steps=until - trainer.step)
+        trainer.train(images, labels, steps=mark - trainer.step)
         seconds += time.perf_counter() - started
         point = {"step": trainer.step, "seconds": seconds, "raw": measure(trainer.G, model, args.n)}
         point[str(trainer.ema)] = measure(trainer.generator, model, args.n)
@@ -165,7 +163,6 @@ def main(argv=None):
     parser.add_argument("--variants", nargs="+", help="default: all of the model's")
     parser.add_argument("--steps", type=int, help="the step budget (default 02: 9,000, 03: 2,800)")
     parser.add_argument("--check", type=int, help="steps between measurements (default 02: 1,500, 03: 400)")
-    parser.add_argument("--seconds", type=float, default=0, help="train on, past the budget, to this many seconds")
     parser.add_argument("--decays", type=float, nargs="*", default=[0.99, 0.999], help="more averages to measure")
     parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
     parser.add_argument("--seed", type=int, default=0)

@@ -14,8 +14,8 @@ and repeats those two updates for a number of steps, epochs or minutes. Calling
 rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
 
 After each step it also updates an average of the generator's weights over the
-last few hundred steps (``trainer.generator``), which draws cleaner samples than the
-generator of any single step: see ``GANTrainer``.
+last few hundred steps (``trainer.generator``), which usually draws cleaner samples
+than the generator of any single step: see ``GANTrainer``.
 """
 
 import math
@@ -91,7 +91,8 @@ class GANTrainer:
     2018 and most GANs since): after each step, the average moves 0.5% of the way towards the
     generator's new weights, so it spans roughly the last 200 steps. Each step's generator is
     pushed around by the discriminator of that moment; the average smooths those jolts out and
-    draws cleaner images from the same training. It is what the live figure shows, what
+    usually draws cleaner images from the same training (early in a run, while the generator
+    still changes fast, it can lag behind it: docs/benchmarks.md). It is what the live figure shows, what
     ``KeepBest`` scores and what the checkpoint's generator holds (``load_generator`` loads it).
     Early on, while the generator changes fast, the average looks back only over the last ~10%
     of the steps so far (``ema_update``). ``ema=None`` samples from the generator itself.
