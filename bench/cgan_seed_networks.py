@@ -4,8 +4,10 @@ Seed 000's conditional GAN has three hidden layers in each network (G: 256, 512,
 512, 256) and dropout 0.5 after every hidden layer of both. Notebook 02 uses notebook 01's body (two
 hidden layers of 256) with dropout 0.2 in G and 0.3 in D. This script trains both pairs with the same
 loop and the same settings (notebook 02's: Adam lr 1e-3, betas (0.5, 0.999), batch 256, label smoothing
-0.1, ``GANTrainer``) in turns of ``--every`` seconds, so that both see the same machine, and measures
-legibility (1,000 samples, the shipped classifier) after every turn.
+0.1, ``GANTrainer``), both with the seed's way of giving D the label (glued to the pixels, so notebook
+02's discriminator without its projection: this compares sizes only), in turns of ``--every`` seconds, so
+that both see the same machine, and measures legibility (1,000 samples, the shipped classifier) after
+every turn.
 
     GAN_DATA_DIR=../shared/data .venv/bin/python bench/cgan_seed_networks.py [--budget 120] [--every 30]
 """
@@ -83,7 +85,8 @@ def main():
     common.add_docs_arguments(parser)
     args = parser.parse_args()
     images, labels = load_mnist()
-    contenders = {"notebook 02": conditional_gan(args.seed), "seed 000": seed_networks(args.seed)}
+    lesson = conditional_gan(args.seed, projection=False)  # the seed's conditioning, the lesson's sizes
+    contenders = {"notebook 02": lesson, "seed 000": seed_networks(args.seed)}
     curves = {name: [] for name in contenders}
     for turn in range(math.ceil(args.budget / args.every)):
         for name, trainer in contenders.items():

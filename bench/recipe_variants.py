@@ -4,19 +4,21 @@ For notebook 02's conditional GAN or notebook 03's DCGAN (on MNIST at 32x32, or 
 on the JPEG copy of CIFAR-10's training images, read by its yardstick), each variant starts from
 the recipe (``gan_utils.recipes``, the same initial weights) and changes one thing: the learning rate of
 one network or both (different rates per network: Heusel et al. 2017, "TTUR"), the batch size, label
-smoothing. The variants train one after another in one process (so each run's random numbers are those
-of a notebook's run) for ``--steps`` steps, and every ``--check`` steps
-``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with other decays,
-``--decays``, kept beside it in the same run: the average changes no training, so one run measures
-them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as the
-notebook measures it (100 samples of each digit). Measuring is not counted as training time.
+smoothing, dropout, Adam's betas, or (``no_projection``) notebook 02's discriminator without its projection,
+the recipe as it was before. The variants train one after another in one process (so each run's random
+numbers are those of a notebook's run), once per seed in ``--seeds``, for ``--steps`` steps, and every
+``--check`` steps ``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with
+other decays, ``--decays``, kept beside it in the same run: the average changes no training, so one run
+measures them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as
+the notebook measures it (100 samples of each digit). Measuring is not counted as training time.
 
-The table gives each variant's quality at the step budget (``--steps``: what the notebook's minutes
-give; notebook 02's ``GAN_MINUTES=1`` is about 9,000 steps on this CPU) and its training images per
-second: a variant whose steps cost more (a larger batch) must learn more per step to pay for them.
+The table gives each run's quality at the step budget (``--steps``: what the notebook's minutes give;
+notebook 02's ``GAN_MINUTES=1`` is about 9,000 steps on this CPU), each variant's mean over its seeds, and
+the training images per second: a variant whose steps cost more (a larger batch) must learn more per step
+to pay for them.
 
     GAN_DATA_DIR=../shared/data .venv/bin/python bench/recipe_variants.py --model 02 [--steps 9000] [--check 1500]
-        [--variants recipe lr_D_2e-3 ...] [--decays 0.99 0.999] [--dump runs.json]
+        [--variants recipe lr_D_2e-3 ...] [--seeds 0 1 2] [--decays 0.99 0.999] [--dump runs.json]
     .venv/bin/python bench/recipe_variants.py --model 02 --summarise runs.json   # the table again, no training
 """
 
@@ -52,9 +54,28 @@ def change(trainer, **settings):
     return trainer
 
 
-def build(model, seed):
+def set_dropout(network, p):
+    """Change the dropout of every dropout layer in one network."""
+    for layer in network.modules():
+        if isinstance(layer, gan_utils.models.Dropout):
+            layer.p = p
+
+
+def without_generator_dropout(trainer):
+    """The generator without dropout (the average, copied from it, samples in eval mode: no dropout either)."""
+    set_dropout(trainer.G, 0.0)
+    return trainer
+
+
+def set_betas(trainer, betas):
+    for opt in (trainer.opt_G, trainer.opt_D):
+        opt.param_groups[0]["betas"] = betas
+    return trainer
+
+
+def build(model, seed, name="recipe"):
     if model == "02":
-        return recipes.conditional_gan(seed)
+        return recipes.conditional_gan(seed, projection=name != "no_projection")
     if model == "03-cifar10":
         return recipes.dcgan(seed)
     return recipes.dcgan(seed, channels=1, image_size=32)
@@ -62,14 +83,19 @@ def build(model, seed):
 
 # Each variant: the recipe, then one change.
 VARIANTS = {
-    "02": {  # the recipe: lr 1e-3 for both, batch 256, label smoothing 0.1
+    "02": {  # the recipe: lr 1e-3 for both, batch 256, label smoothing 0.1, D with the projection
         "recipe": lambda t: t,
+        "no_projection": lambda t: t,  # built without it (see build): the recipe before the projection
         "lr_D_2e-3": lambda t: set_lr(t, D=2e-3),
         "lr_G_2e-3": lambda t: set_lr(t, G=2e-3),
         "lr_both_2e-3": lambda t: set_lr(t, G=2e-3, D=2e-3),
         "lr_D_5e-4": lambda t: set_lr(t, D=5e-4),
         "no_smoothing": lambda t: change(t, label_smoothing=0.0),
         "batch_512_lr_2e-3": lambda t: change(set_lr(t, G=2e-3, D=2e-3), batch_size=512),
+        "G_dropout_0": without_generator_dropout,
+        "G_dropout_0_lr_D_2e-3": lambda t: set_lr(without_generator_dropout(t), D=2e-3),
+        "D_dropout_0.5": lambda t: (set_dropout(t.D, 0.5), t)[1],
+        "betas_0.5_0.99": lambda t: set_betas(t, (0.5, 0.99)),
     },
     "03": {  # the recipe: lr 2e-4 for both, batch 64, no label smoothing
         "recipe": lambda t: t,
@@ -120,9 +146,9 @@ def measure(G, model, n=5000):
     }
 
 
-def run(model, name, args, images, labels):
-    """One variant: its quality every ``check`` steps and at ``steps``."""
-    trainer = VARIANTS[model][name](build(model, args.seed))
+def run(model, name, seed, args, images, labels):
+    """One variant from one seed: its quality every ``check`` steps and at ``steps``."""
+    trainer = VARIANTS[model][name](build(model, seed, name))
     averages = keep_extra_averages(trainer, args.decays)
     seconds, curve = 0.0, []
     for mark in sorted({*range(args.check, args.steps + 1, args.check), args.steps}):
@@ -140,20 +166,34 @@ def run(model, name, args, images, labels):
             for key, value in point.items()
             if isinstance(value, dict)
         )
-        print(f"{name:>18}: step {trainer.step:6,} {seconds:6.1f} s  {text}", flush=True)
-    return {"name": name, "batch_size": trainer.batch_size, "curve": curve}
+        print(f"{name:>18} (seed {seed}): step {trainer.step:6,} {seconds:6.1f} s  {text}", flush=True)
+    return {"name": name, "seed": seed, "batch_size": trainer.batch_size, "curve": curve}
 
 
 def summary(model, runs, args):
-    """A Markdown table: each variant's quality at the step budget, per average."""
+    """A Markdown table: each run's quality at the step budget, per average; the mean of a variant's seeds."""
     keys = [key for key, value in runs[0]["curve"][0].items() if isinstance(value, dict)]  # raw, 0.995, decays
     conditional = model == "02"
-    header = ["variant", "images/s", *(f"{k}: {'distance / legibility' if conditional else 'distance'}" for k in keys)]
-    rows = []
+    header = [
+        "variant",
+        "seed",
+        "images/s",
+        *(f"{k}: {'distance / legibility' if conditional else 'distance'}" for k in keys),
+    ]
+
+    def cells(points):
+        def mean(k, what):
+            return sum(p[k][what] for p in points) / len(points)
+
+        return [f"{mean(k, 'distance'):.2f}" + (f" / {mean(k, 'legibility'):.3f}" if conditional else "") for k in keys]
+
+    rows, ends = [], {}
     for r in runs:
         at = next(p for p in r["curve"] if p["step"] >= args.steps)
-        cells = [f"{at[k]['distance']:.2f}" + (f" / {at[k]['legibility']:.3f}" if conditional else "") for k in keys]
-        rows.append([r["name"], f"{at['step'] * r['batch_size'] / at['seconds']:,.0f}", *cells])
+        ends.setdefault(r["name"], []).append(at)
+        speed = f"{at['step'] * r['batch_size'] / at['seconds']:,.0f}"
+        rows.append([r["name"], r.get("seed", 0), speed, *cells([at])])  # older dumps: seed 0
+    rows += [[name, "mean", "", *cells(points)] for name, points in ends.items() if len(points) > 1]
     return common.table(header, rows)
 
 
@@ -165,7 +205,7 @@ def main(argv=None):
     parser.add_argument("--check", type=int, help="steps between measurements (default 02: 1,500, 03: 400)")
     parser.add_argument("--decays", type=float, nargs="*", default=[0.99, 0.999], help="more averages to measure")
     parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run of each variant per seed")
     parser.add_argument("--dump", help="write every run's curve to this JSON file")
     parser.add_argument("--summarise", metavar="DUMP", help="train nothing: the table of the runs in a --dump file")
     common.add_docs_arguments(parser)
@@ -179,13 +219,14 @@ def main(argv=None):
         images, labels = data(args.model)
         runs = []
         for name in args.variants or VARIANTS[args.model]:
-            runs.append(run(args.model, name, args, images, labels))
-            if args.dump:
-                Path(args.dump).write_text(json.dumps(runs, indent=1))
+            for seed in args.seeds:
+                runs.append(run(args.model, name, seed, args, images, labels))
+                if args.dump:
+                    Path(args.dump).write_text(json.dumps(runs, indent=1))
     what = {"02": "Notebook 02's cGAN", "03": "Notebook 03's DCGAN on MNIST", "03-cifar10": "Notebook 03's DCGAN"}
     measured = {"02": "; legibility: 100 of each digit", "03": "", "03-cifar10": "; CIFAR-10's yardstick"}
     text = (
-        f"{what[args.model]}: the recipe and variants, seed {args.seed}, one run after another in one process; "
+        f"{what[args.model]}: the recipe and variants, one run after another in one process; "
         f"quality at step {args.steps:,} ({args.n:,} samples{measured[args.model]}) of the generator itself "
         f"(raw), the recipe's average (0.995) and other averages.\n\n{summary(args.model, runs, args)}\n"
     )

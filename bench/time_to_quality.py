@@ -1,11 +1,12 @@
 """How many seconds of training each notebook's model needs to reach a fixed quality, before and after
-the changes of issue 12 (an average of the generator's weights for sampling, and notebook 01's batch size).
+the changes of issue 12 (an average of the generator's weights for sampling, notebook 01's batch size, and
+the projection in notebook 02's discriminator).
 
 For each notebook's model on MNIST (01: the MLP GAN, 02: the conditional GAN, 03: the DCGAN at 32x32) and
 each precision (float32, and bfloat16 where the CPU has it), two trainers start from the same weights and
 take turns of ``--turn`` seconds of training on the same machine:
 
-- ``before``: the recipe as it shipped before issue 12 (written out below), sampling from the generator;
+- ``before``: the recipe as it shipped before issue 12 (see ``before``), sampling from the generator;
 - ``after``: the notebook's recipe today (``gan_utils.recipes``), sampling from the averaged generator.
 
 ``before`` trains for the steps that the notebook's default minutes give on a laptop at half the speed of
@@ -45,12 +46,15 @@ NAMES = {"01": "01 MLP GAN", "02": "02 cGAN", "03": "03 DCGAN 32x32"}
 
 
 def before(model, seed):
-    """The recipes as they shipped before issue 12: no average, and notebook 01 at batch 64 with lr 5e-4."""
+    """The recipes as they shipped before issue 12: no average, notebook 01 at batch 64 with lr 5e-4, and notebook
+    02's discriminator without the projection."""
     if model == "01":
         gan_utils.seed_everything(seed)
         G, D = gan_utils.MLPGenerator(latent_dim=64, hidden_dim=256), gan_utils.MLPDiscriminator(256, dropout=0.3)
         return gan_utils.GANTrainer(G, D, lr=5e-4, label_smoothing=0.1, batch_size=64, seed=seed, ema=None)
-    return after(model, seed, ema=None)  # 02 and 03: the same networks and settings as today, without the average
+    if model == "02":
+        return recipes.conditional_gan(seed, projection=False, ema=None)
+    return after(model, seed, ema=None)  # 03: the same networks and settings as today, without the average
 
 
 def after(model, seed, ema=0.995):

@@ -3,9 +3,9 @@
 For notebook 02's cGAN (batch 256) and notebook 03's DCGAN (32x32, batch 64), training steps per
 second of GANTrainer as shipped and of variants that each undo one choice (bfloat16 off, plain
 for-loop Adam instead of fused, D not frozen during G's update, torch's nn.Dropout or masks drawn
-with torch.rand instead of gan_utils' Dropout for the cGAN, the contiguous memory layout instead of
-channels_last for the DCGAN, one thread instead of the default) or try one that was not adopted
-(torch.compile; the first 3 steps show its compile time).
+with torch.rand instead of gan_utils' Dropout for the cGAN, or its discriminator without the projection;
+the contiguous memory layout instead of channels_last for the DCGAN; one thread instead of the default)
+or try one that was not adopted (torch.compile; the first 3 steps show its compile time).
 Variants take turns (A, B, C, ...), ``--seconds`` each, ``--rounds`` times; the
 table shows the median rate relative to the shipped trainer, so > 1 means the variant is faster.
 Random data: the arithmetic does not depend on the pixels.
@@ -75,6 +75,12 @@ def rand_dropout(trainer):
     return replace_dropout(trainer, RandDropout)
 
 
+def no_projection(trainer):
+    """The cGAN's discriminator without its projection term (its label vectors then get no gradient)."""
+    trainer.D.label_vectors = None
+    return trainer
+
+
 def compiled(trainer):
     G, D = trainer.G, trainer.D
     trainer.G, trainer.D = torch.compile(G), torch.compile(D)
@@ -91,6 +97,7 @@ VARIANTS = {
     "D not frozen in G's update": (shipped, {"unfrozen": True}),
     "nn.Dropout (bernoulli_ masks)": (torch_dropout, {"mlp_only": True}),
     "Dropout masks from torch.rand": (rand_dropout, {"mlp_only": True}),
+    "D without the projection": (no_projection, {"mlp_only": True}),
     "contiguous layout (no channels_last)": (contiguous, {"conv_only": True}),
     "1 thread": (shipped, {"threads": 1}),
     "torch.compile (not adopted)": (compiled, {}),

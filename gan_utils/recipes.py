@@ -41,12 +41,12 @@ def vanilla_gan(seed=0, checkpoint=None, hidden_dim=256, dropout=0.3, label_smoo
     )
 
 
-def conditional_gan(seed=0, checkpoint=None, dropout=0.2, ema=0.995):
-    """Notebook 02: the conditional GAN on MNIST, with dropout in both networks. (An exercise turns
-    the generator's ``dropout`` off.)"""
+def conditional_gan(seed=0, checkpoint=None, dropout=0.2, projection=True, ema=0.995):
+    """Notebook 02: the conditional GAN on MNIST, with dropout in both networks. (The exercises turn
+    the generator's ``dropout`` or the discriminator's ``projection`` off.)"""
     seed_everything(seed)
     G = ConditionalGenerator(latent_dim=64, num_classes=10, hidden_dim=256, dropout=dropout)
-    D = ConditionalDiscriminator(num_classes=10, hidden_dim=256, dropout=0.3)
+    D = ConditionalDiscriminator(num_classes=10, hidden_dim=256, dropout=0.3, projection=projection)
     # batch 256 with lr 1e-3: the fastest to legible digits of the settings we measured (docs/benchmarks.md)
     return GANTrainer(
         G,

@@ -202,15 +202,31 @@ def test_recipe_variants_extra_average_follows_the_trainers_own(small_images, mo
     assert not all(torch.equal(own[k], other[k]) for k in own)  # another decay: another average
 
 
-def test_recipe_variants_writes_one_row_per_variant(tmp_path, monkeypatch, data_dir_env):
+def test_recipe_variants_no_projection_is_the_recipe_without_it(monkeypatch):
+    variants = load_bench_script("recipe_variants", monkeypatch)
+    recipe, before = variants.build("02", 0, "recipe"), variants.build("02", 0, "no_projection")
+    assert recipe.D.label_vectors is not None and before.D.label_vectors is None
+    assert torch.equal(recipe.D.net[0].weight, before.D.net[0].weight)  # the same starting weights otherwise
+
+
+def test_recipe_variants_writes_one_row_per_run_and_a_mean_per_variant(tmp_path, monkeypatch, data_dir_env):
     variants = load_bench_script("recipe_variants", monkeypatch)
     docs = tmp_path / "benchmarks.md"
     argv = ["--model", "02", "--steps", "4", "--check", "2", "--n", "100", "--variants", "recipe", "lr_D_2e-3"]
-    variants.main([*argv, "--decays", "0.999", "--docs", str(docs), "--dump", str(tmp_path / "runs.json")])
+    argv += ["--seeds", "0", "1", "--decays", "0.999", "--docs", str(docs), "--dump", str(tmp_path / "runs.json")]
+    variants.main(argv)
     written = docs.read_text()
     assert "<!-- begin recipe_variants_02 -->" in written and "quality at step 4" in written
     assert "| recipe " in written and "| lr_D_2e-3 " in written and "0.999: distance / legibility" in written
-    assert [run["curve"][-1]["step"] for run in json.loads((tmp_path / "runs.json").read_text())] == [4, 4]
+    runs = json.loads((tmp_path / "runs.json").read_text())
+    assert [(run["name"], run["seed"], run["curve"][-1]["step"]) for run in runs] == [
+        ("recipe", 0, 4),
+        ("recipe", 1, 4),
+        ("lr_D_2e-3", 0, 4),
+        ("lr_D_2e-3", 1, 4),
+    ]
+    means = [line for line in written.splitlines() if "| mean " in line]
+    assert len(means) == 2 and means[0].startswith("| recipe ")  # one mean row per variant over its two seeds
     again = tmp_path / "again.md"  # --summarise: the same table from the dump, without training
     variants.main(
         [

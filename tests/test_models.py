@@ -69,6 +69,22 @@ def test_conditional_discriminator_scores_image_and_label():
     assert not torch.equal(D(x[:1], torch.tensor([1])), D(x[:1], torch.tensor([2])))
 
 
+def test_projection_scores_how_well_the_features_fit_the_label():
+    """With the projection, D's score is its plain score plus (the label's vector) . (D's features)."""
+    D = gan_utils.ConditionalDiscriminator(hidden_dim=32).eval()
+    x, labels = torch.rand(3, 1, 28, 28) * 2 - 1, torch.tensor([0, 4, 9])
+    features = D.net[:-1](torch.cat([x.flatten(1), torch.nn.functional.one_hot(labels, 10).float()], dim=1))
+    plain = D.net[-1](features).squeeze(1)
+    torch.testing.assert_close(D(x, labels), plain + (D.label_vectors.weight[labels] * features).sum(1))
+    assert not torch.allclose(D(x, labels), plain)
+    without = gan_utils.ConditionalDiscriminator(hidden_dim=32, projection=False).eval()
+    assert without.label_vectors is None and without.config["projection"] is False
+    assert sum(p.numel() for p in D.parameters()) - sum(p.numel() for p in without.parameters()) == 10 * 32
+    rebuilt = gan_utils.build_model("ConditionalDiscriminator", D.config)  # a checkpoint rebuilds it
+    rebuilt.load_state_dict(D.state_dict())
+    torch.testing.assert_close(rebuilt.eval()(x, labels), D(x, labels))
+
+
 def test_generator_dropout_differs_between_train_and_eval_mode():
     G = gan_utils.ConditionalGenerator(hidden_dim=32, dropout=0.5)
     z, y = torch.randn(1, G.latent_dim), torch.tensor([4])

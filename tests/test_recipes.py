@@ -18,6 +18,7 @@ def test_recipes_have_the_notebooks_settings():
     assert lesson.opt_G.param_groups[0]["lr"] == 1e-3 and lesson.opt_G.param_groups[0]["betas"] == (0.5, 0.999)
     cgan = recipes.conditional_gan()
     assert (cgan.batch_size, cgan.label_smoothing) == (256, 0.1) and hasattr(cgan.G, "num_classes")
+    assert cgan.D.config["projection"] and not recipes.conditional_gan(projection=False).D.config["projection"]
     dcgan = recipes.dcgan()
     assert (dcgan.batch_size, dcgan.label_smoothing) == (64, 0.0)
     assert dcgan.opt_D.param_groups[0]["lr"] == 2e-4 and dcgan.G.image_shape == (3, 32, 32)
