@@ -1,6 +1,6 @@
 """The README's pictures, taken from real runs of the notebooks in JupyterLab: `make screenshots`.
 
-    .venv/bin/python tests/browser/screenshots.py [--minutes M]
+    .venv/bin/python tests/browser/screenshots.py [--minutes M] [01 02 03]
 
 Each lesson runs top to bottom in the project's JupyterLab in headless Chromium, driven by the same code
 as the browser tests (``lab_driver.py``), with its own training budget (the notebook's default, or M
@@ -12,6 +12,8 @@ minutes). What a student sees is what the pictures show. The script writes into 
     phone_number.png      010-1234-5678 in one handwriting and in mixed handwriting (notebook 02)
     digit_picker.png      notebook 02's digit picker
     dcgan_timelapse.gif   notebook 03's time-lapse of its samples (fewer frames if needed to stay under 2 MB)
+
+Name lessons (``02``) to retake only their pictures.
 
 Notebook 03 trains on ``$GAN_DATASET`` when it is set, else on the JPEG copy of CIFAR-10 in
 ``$GAN_DATA_DIR/cifar10-jpeg/train`` when there, else on CIFAR-10 (downloaded). The whole run takes a little
@@ -47,6 +49,7 @@ HOUR = 3600
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, help="every lesson's training budget (default: each notebook's)")
+    parser.add_argument("lessons", nargs="*", choices=["01", "02", "03"], help="which lessons (default: all three)")
     args = parser.parse_args(argv)
     env = {"GAN_SMOKE": "0", "GAN_TRAIN": "1", "GAN_DATASET": cifar10()}
     if args.minutes:
@@ -58,6 +61,8 @@ def main(argv=None):
             ("02_conditional_gan.ipynb", lesson02),
             ("03_dcgan_cifar10.ipynb", lesson03),
         ):
+            if args.lessons and name[:2] not in args.lessons:
+                continue
             print(f"running {name} in JupyterLab", flush=True)
             page = lab.open(browser, name)
             run_all_cells(page)
