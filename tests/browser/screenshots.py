@@ -49,8 +49,10 @@ HOUR = 3600
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, help="every lesson's training budget (default: each notebook's)")
-    parser.add_argument("lessons", nargs="*", choices=["01", "02", "03"], help="which lessons (default: all three)")
+    parser.add_argument("lessons", nargs="*", help="which lessons: 01, 02, 03 (default: all three)")
     args = parser.parse_args(argv)
+    if set(args.lessons) - {"01", "02", "03"}:  # (argparse's choices reject an empty list here)
+        parser.error(f"no such lesson: {' '.join(sorted(set(args.lessons) - {'01', '02', '03'}))}; use 01, 02 or 03")
     env = {"GAN_SMOKE": "0", "GAN_TRAIN": "1", "GAN_DATASET": cifar10()}
     if args.minutes:
         env["GAN_MINUTES"] = f"{args.minutes:g}"
