@@ -54,28 +54,30 @@ def change(trainer, **settings):
     return trainer
 
 
-def set_dropout(network, p):
-    """Change the dropout of every dropout layer in one network."""
-    for layer in network.modules():
-        if isinstance(layer, gan_utils.models.Dropout):
-            layer.p = p
-
-
-def without_generator_dropout(trainer):
-    """The generator without dropout (the average, copied from it, samples in eval mode: no dropout either)."""
-    set_dropout(trainer.G, 0.0)
+def set_dropout(trainer, G=None, D=None):
+    """Change the dropout of every dropout layer of one network or both. (The average of the generator
+    samples in eval mode, without dropout, whatever its rate.)"""
+    for network, p in ((trainer.G, G), (trainer.D, D)):
+        for layer in network.modules():
+            if p is not None and isinstance(layer, gan_utils.models.Dropout):
+                layer.p = p
     return trainer
 
 
 def set_betas(trainer, betas):
+    """Change Adam's betas for both networks (before training, as ``set_lr``)."""
     for opt in (trainer.opt_G, trainer.opt_D):
         opt.param_groups[0]["betas"] = betas
     return trainer
 
 
+# Variants that build the recipe with other arguments; every other variant changes a trainer built as the recipe.
+BUILT_WITH = {"no_projection": {"projection": False}}  # notebook 02's recipe before the projection
+
+
 def build(model, seed, name="recipe"):
     if model == "02":
-        return recipes.conditional_gan(seed, projection=name != "no_projection")
+        return recipes.conditional_gan(seed, **BUILT_WITH.get(name, {}))
     if model == "03-cifar10":
         return recipes.dcgan(seed)
     return recipes.dcgan(seed, channels=1, image_size=32)
@@ -85,16 +87,16 @@ def build(model, seed, name="recipe"):
 VARIANTS = {
     "02": {  # the recipe: lr 1e-3 for both, batch 256, label smoothing 0.1, D with the projection
         "recipe": lambda t: t,
-        "no_projection": lambda t: t,  # built without it (see build): the recipe before the projection
+        "no_projection": lambda t: t,  # built without the projection: see BUILT_WITH
         "lr_D_2e-3": lambda t: set_lr(t, D=2e-3),
         "lr_G_2e-3": lambda t: set_lr(t, G=2e-3),
         "lr_both_2e-3": lambda t: set_lr(t, G=2e-3, D=2e-3),
         "lr_D_5e-4": lambda t: set_lr(t, D=5e-4),
         "no_smoothing": lambda t: change(t, label_smoothing=0.0),
         "batch_512_lr_2e-3": lambda t: change(set_lr(t, G=2e-3, D=2e-3), batch_size=512),
-        "G_dropout_0": without_generator_dropout,
-        "G_dropout_0_lr_D_2e-3": lambda t: set_lr(without_generator_dropout(t), D=2e-3),
-        "D_dropout_0.5": lambda t: (set_dropout(t.D, 0.5), t)[1],
+        "G_dropout_0": lambda t: set_dropout(t, G=0.0),
+        "G_dropout_0_lr_D_2e-3": lambda t: set_lr(set_dropout(t, G=0.0), D=2e-3),
+        "D_dropout_0.5": lambda t: set_dropout(t, D=0.5),
         "betas_0.5_0.99": lambda t: set_betas(t, (0.5, 0.99)),
     },
     "03": {  # the recipe: lr 2e-4 for both, batch 64, no label smoothing
