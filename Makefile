@@ -40,17 +40,19 @@ lint: $(BIN)/.installed
 	  { echo "A notebook has outputs outside its marked cells: run 'make outputs', then commit."; exit 1; }
 
 test-package: $(BIN)/.installed
-	$(BIN)/pytest --ignore=tests/browser
+	$(BIN)/pytest --ignore=tests/browser --ignore=tests/lessons
 
 # Notebook 03 needs only a few images in smoke mode: the CIFAR-10 samples beside the data, when there.
 SMOKE_DATASET := $(if $(wildcard $(GAN_DATA_DIR)/cifar10-samples),$(GAN_DATA_DIR)/cifar10-samples,cifar10)
 
 # Every notebook, top to bottom, in smoke mode (a few training steps each), the worked solutions in
 # notebooks/solutions/ included (pytest finds them in the subfolder); nbval compares the stored outputs of the
-# cells marked # NBVAL_CHECK_OUTPUT.
+# cells marked # NBVAL_CHECK_OUTPUT. Then each lesson with half a minute of training and with GAN_TRAIN=0
+# (tests/lessons/, a few minutes).
 test-notebooks: $(BIN)/.installed
 	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/pytest --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+	$(BIN)/pytest tests/lessons
 
 # The notebooks in JupyterLab in headless Chromium, as a student sees them (tests/browser/, about 2 minutes):
 # widgets and progress bars display, the live figure updates in place, the digit picker reacts. Skipped, with

@@ -1,7 +1,8 @@
 """Helpers for the gan-notebooks series: the notebooks teach, this package does the plumbing.
 
 Read it top to bottom in this order: ``data``, ``models``, ``training``, ``recipes`` (how
-each notebook trains), ``live``, ``checkpoints``, ``utils``; then, for notebook 02, ``phone``,
+each notebook trains), ``live``, ``forecast`` (what this machine will reach in the budget), ``checkpoints``,
+``utils``; then, for notebook 02, ``phone``,
 ``widget``, ``legibility`` and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
 (``python -m gan_utils.legibility``, ``python -m gan_utils.pretrain``, ``python -m gan_utils.cifar_quality``),
 so import them by name: ``from gan_utils.legibility import legibility``.
@@ -10,6 +11,7 @@ so import them by name: ``from gan_utils.legibility import legibility``.
 from . import recipes
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
 from .data import DataNotFoundError, data_dir, load_cifar10, load_images, load_mnist
+from .forecast import Forecast
 from .live import LiveView, plot_history
 from .models import (
     ConditionalDiscriminator,
@@ -36,6 +38,7 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "DataNotFoundError",
+    "Forecast",
     "GANTrainer",
     "KeepBest",
     "LiveView",

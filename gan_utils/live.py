@@ -20,7 +20,8 @@ from .utils import generate, image_grid
 
 
 class LiveView:
-    """Pass it to ``GANTrainer.train(callback=...)``. ``seconds`` counts the time spent drawing.
+    """Pass it to ``GANTrainer.train(live=...)``, which redraws it every few seconds of training.
+    ``seconds`` counts the time spent drawing.
 
     For a conditional generator, give the ``labels`` to ask of the fixed noise too.
     """
@@ -50,7 +51,7 @@ class LiveView:
         self.ax_samples.imshow(grid)
         self.ax_samples.set_title(f"Samples from fixed noise, step {trainer.step}")
         self.ax_samples.set_axis_off()
-        plot_history(trainer.history, self.ax_loss, self.ax_score)
+        plot_history(trainer.history, self.ax_loss, self.ax_score, equilibrium=(1 - trainer.label_smoothing) / 2)
         buffer = io.BytesIO()
         self.fig.savefig(buffer, format="png", dpi=72)
         self.png = buffer.getvalue()
@@ -65,7 +66,7 @@ class LiveView:
         """Show ``n`` of the sample grids drawn so far, evenly spaced from the first to the last and
         labelled with their step: the same noise, from static to digits, in one picture."""
         if not self.grids:
-            raise ValueError("Nothing to show yet: pass this view to train(callback=...) first.")
+            raise ValueError("Nothing to show yet: pass this view to train(live=...) first.")
         import matplotlib.pyplot as plt
 
         picks = np.linspace(0, len(self.grids) - 1, min(n, len(self.grids))).round().astype(int)
@@ -79,7 +80,7 @@ class LiveView:
     def save_gif(self, path, ms_per_frame=150):
         """Write the sample grids drawn so far as an animated GIF, one frame per update."""
         if not self.grids:
-            raise ValueError("Nothing to save yet: pass this view to train(callback=...) first.")
+            raise ValueError("Nothing to save yet: pass this view to train(live=...) first.")
         frames = [PIL.Image.fromarray(grid) for grid in self.grids]
         frames[0].save(path, save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
         return path
@@ -97,8 +98,10 @@ class LiveView:
             self.handle.update(Image(self.png))
 
 
-def plot_history(history, ax_loss=None, ax_score=None):
-    """Plot the losses and D(x), D(G(z)) per step; raw values faint, a moving average on top."""
+def plot_history(history, ax_loss=None, ax_score=None, equilibrium=0.5):
+    """Plot the losses and D(x), D(G(z)) per step; raw values faint, a moving average on top. A dashed line
+    marks ``equilibrium``, where both scores end once G has learned the data: 0.5, or 0.45 with notebook
+    01's label smoothing of 0.1 (its section 2)."""
     if ax_loss is None:
         import matplotlib.pyplot as plt
 
@@ -115,7 +118,7 @@ def plot_history(history, ax_loss=None, ax_score=None):
         ax.legend(loc="upper right")
         ax.grid(alpha=0.3)
     ax_loss.set_ylabel("loss")
-    ax_score.axhline(0.5, color="gray", linestyle="--", linewidth=1)  # where a fooled D ends up
+    ax_score.axhline(equilibrium, color="gray", linestyle="--", linewidth=1)  # where a fooled D ends up
     ax_score.set_ylim(0, 1)
     ax_score.set_ylabel("D's score")
     ax_score.set_xlabel("step")

@@ -19,6 +19,7 @@ than the generator of any single step: see ``GANTrainer``.
 """
 
 import math
+import os
 import platform
 import signal
 import threading
@@ -80,12 +81,11 @@ class GANTrainer:
     ``label_smoothing=0.1`` asks D to score real images 0.9 rather than 1 (one-sided:
     fakes stay 0), which keeps D from becoming over-confident. ``checkpoint`` is a
     file path: the trainer saves to it whenever ``train`` ends, stops or fails.
-    ``bfloat16=True`` computes the networks' matrix products in bfloat16 (8 bits of
-    precision instead of 24) while the weights stay float32; the default, ``"auto"``,
-    does so on CPUs that have bfloat16 instructions, where a step runs about 1.6 times as
-    fast. Each step learns a little less, though: notebook 02's cGAN draws 80-90% legible
-    digits sooner than in float32, and 95% legible ones after the same time
-    (docs/benchmarks.md).
+    ``bfloat16=True`` computes the networks' matrix products in bfloat16, a 16-bit number
+    format with float32's range but 8 bits of precision instead of 24, while the weights stay
+    float32. The default, ``"auto"``, does so only where it is faster: on CPUs with native
+    bfloat16 instructions (see ``choose_bfloat16``; ``GAN_BFLOAT16=0`` or ``1`` overrides it).
+    The first call of ``train`` prints which precision it uses and why.
 
     ``ema=0.995`` keeps an exponential moving average of the generator's weights (Karras et al.
     2018 and most GANs since): after each step, the average moves 0.5% of the way towards the
@@ -121,7 +121,12 @@ class GANTrainer:
         fused = self.device.type in ("cpu", "cuda") or None  # one kernel for all weights: faster, same maths
         self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=betas, fused=fused)
         self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=betas, fused=fused)
-        self.bfloat16 = has_fast_bfloat16(self.device) if bfloat16 == "auto" else bool(bfloat16)
+        if bfloat16 == "auto":
+            self.precision_choice = choose_bfloat16(self.device)  # (bfloat16 or not, why)
+        else:
+            self.precision_choice = bool(bfloat16), f"bfloat16={bool(bfloat16)} was asked for"
+        self.bfloat16 = self.precision_choice[0]
+        self.announced = False  # whether train() has said which precision it uses
         self.label_smoothing = label_smoothing
         self.rng = torch.Generator().manual_seed(seed)  # batches and noise: saved with the checkpoint
         self.checkpoint = Path(checkpoint) if checkpoint else None
@@ -155,6 +160,10 @@ class GANTrainer:
             self.history[key].append(value)
 
     @property
+    def precision(self):
+        return "bfloat16" if self.bfloat16 else "float32"
+
+    @property
     def generator(self):
         """The generator to draw samples from: the average of the generator's weights (with ``ema``),
         else the generator itself."""
@@ -168,14 +177,19 @@ class GANTrainer:
         steps=None,
         epochs=None,
         minutes=None,
+        live=None,
         callback=None,
         every=100,
         save_every=None,
+        redraw_seconds=3.0,
     ):
         """Train for ``steps`` steps, ``epochs`` passes over ``images`` or ``minutes`` of wall time,
         whichever ends first. Give the ``labels`` of the images to train a conditional GAN.
-        ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (a ``LiveView``
-        is such a callback; give a list to run several). With ``save_every``, the checkpoint is also
+
+        ``live(trainer)`` (a ``LiveView``) runs at the start, every ``redraw_seconds`` of training and at
+        the end: the figure moves every few seconds on a fast machine and on a slow one alike.
+        ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (``KeepBest`` is
+        such a callback). Either can be a list of several. With ``save_every``, the checkpoint is also
         written every that many steps.
 
         ``batch_size`` defaults to the trainer's.
@@ -188,6 +202,8 @@ class GANTrainer:
         batch_size = batch_size or self.batch_size
         if isinstance(callback, (list, tuple)):
             callback = partial(run_all, callback)
+        if isinstance(live, (list, tuple)):
+            live = partial(run_all, live)
         if len(images) == 0:
             raise ValueError("There are no images to train on: the dataset is empty.")
         if tuple(images.shape[1:]) != self.G.image_shape:
@@ -203,11 +219,19 @@ class GANTrainer:
         images = images.to(self.device)
         labels = labels.to(self.device) if labels is not None else None
         last_step = self.step + steps if steps is not None else math.inf
+        if not self.announced:
+            chosen, reason = self.precision_choice
+            reason = reason if chosen == self.bfloat16 else "set on the trainer by hand"
+            print(f"Training on {self.device.type} in {self.precision}: {reason}.")
+            self.announced = True
         start = time.perf_counter()
         deadline = start + 60 * minutes if minutes is not None else math.inf
         bar = progress_bar(steps, minutes)
-        if callback:
-            callback(self)
+        for run in (live, callback):
+            if run:
+                run(self)
+        frame_step = self.step  # the step the live figure shows
+        next_frame = time.perf_counter() + redraw_seconds  # the live figure redraws by time, not by steps
         interrupted = False
         try:
             with ctrl_c_stops_after_step() as ctrl_c:
@@ -223,6 +247,9 @@ class GANTrainer:
                         bar.set_postfix(d_loss=self.history["d_loss"][-1], g_loss=self.history["g_loss"][-1])
                         if callback:
                             callback(self)
+                    if live and time.perf_counter() >= next_frame:
+                        live(self)
+                        frame_step, next_frame = self.step, time.perf_counter() + redraw_seconds
             interrupted = bool(ctrl_c)
         except KeyboardInterrupt:  # a second Ctrl-C, which does not wait for the step to end
             interrupted = True
@@ -234,7 +261,9 @@ class GANTrainer:
         finally:
             bar.close()
         if callback and self.step % every != 0:
-            callback(self)  # so that the last frame shows the final state
+            callback(self)  # so that the last call sees the final state
+        if live and frame_step != self.step:
+            live(self)  # the last frame shows the final state
         note = self.save()
         if interrupted:
             print(f"Stopped by Ctrl-C after step {self.step}. Nothing is lost{note}: run train again to continue.")
@@ -330,13 +359,36 @@ class KeepBest:
             save_checkpoint(state, self.path)
 
 
+def choose_bfloat16(device):
+    """Whether to train in bfloat16 on ``device``, and why, in words: ``(True or False, reason)``.
+
+    bfloat16 only where it is faster: on an x86 CPU with native bfloat16 instructions (AVX512_BF16, or
+    AMX). A CPU with AVX-512 but neither still runs bfloat16, but emulated (converted to float32 and back
+    around every product), which made a step 2.5 times slower than float32 (docs/benchmarks.md).
+    ``GAN_BFLOAT16=1`` or ``0`` in the environment overrides the choice, e.g. to compare the two.
+    """
+    forced = os.environ.get("GAN_BFLOAT16", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1", f"GAN_BFLOAT16={forced} says so"
+    if forced:
+        raise ValueError(f"GAN_BFLOAT16 is {forced!r}: set it to 1 (bfloat16), 0 (float32) or leave it unset.")
+    if device.type != "cpu":
+        return False, f"bfloat16 is used on CPUs only; float32 on {device.type}"
+    if has_fast_bfloat16(device):
+        return True, "this CPU has native bfloat16 instructions, faster than float32"
+    return False, "this CPU has no native bfloat16 instructions (AVX512_BF16 or AMX), so float32 is faster"
+
+
 def has_fast_bfloat16(device):
-    """Whether ``device`` is a CPU with bfloat16 instructions (x86 with AVX-512 BF16 or AMX)."""
+    """Whether ``device`` is an x86 CPU with native bfloat16 instructions (AVX512_BF16 or AMX).
+
+    Not ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``: it is True on every AVX-512 CPU, where oneDNN
+    emulates bfloat16 (slowly) when the instructions are missing."""
     if device.type != "cpu" or platform.machine().lower() not in ("x86_64", "amd64"):
         return False
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # a PyTorch build without oneDNN
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # an older PyTorch without these checks
         return False
 
 

@@ -18,7 +18,7 @@ import torch
 from test_cifar_quality import fake_real_data  # noqa: F401  (a fixture: random "real CIFAR-10")
 
 import gan_utils
-from gan_utils.training import GANTrainer, frozen, has_fast_bfloat16
+from gan_utils.training import GANTrainer, frozen
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,14 +74,6 @@ def test_frozen_network_gets_no_gradient_and_is_unfrozen_after_an_error():
     with pytest.raises(RuntimeError), frozen(net):
         raise RuntimeError("a failed update")
     assert all(p.requires_grad for p in net.parameters())
-
-
-def test_bfloat16_only_where_asked_or_fast():
-    assert not has_fast_bfloat16(torch.device("cuda"))
-    G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
-    assert GANTrainer(G, D, device="cpu", bfloat16=False).bfloat16 is False
-    assert GANTrainer(G, D, device="cpu", bfloat16=True).bfloat16 is True
-    assert GANTrainer(G, D, device="cpu").bfloat16 == has_fast_bfloat16(torch.device("cpu"))
 
 
 @pytest.mark.parametrize("freeze", [True, False])

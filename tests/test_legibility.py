@@ -3,8 +3,8 @@ import torch
 from torch import nn
 
 import gan_utils
-from gan_utils.legibility import class_histogram, classify, legibility, load_classifier, main
-from gan_utils.pretrain import PRETRAINED_CGAN
+from gan_utils.legibility import class_histogram, classify, legibility, load_classifier, main, mnist_quality
+from gan_utils.pretrain import PRETRAINED_CGAN, PRETRAINED_VANILLA
 
 
 class LookupGenerator(nn.Module):
@@ -141,3 +141,9 @@ def test_measuring_does_not_change_the_random_numbers_of_training():
     before = torch.get_rng_state().clone()
     load_classifier()
     assert torch.equal(before, torch.get_rng_state())
+
+
+def test_pretrained_mlp_gan_draws_every_digit():
+    """Notebook 01's pretrained generator (GAN_TRAIN=0): close to real digits by the Frechet distance, no digit rare."""
+    result = mnist_quality(gan_utils.load_generator(PRETRAINED_VANILLA), n=2000)
+    assert result["distance"] < 2.0 and result["rare"] == [] and result["dominant"] == [], result

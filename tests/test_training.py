@@ -6,7 +6,9 @@ import torch
 from helpers import make_trainer, same_weights
 
 import gan_utils
+from gan_utils import training
 from gan_utils.pretrain import conditional_gan
+from gan_utils.training import GANTrainer, choose_bfloat16, has_fast_bfloat16
 
 
 def test_training_records_one_score_per_step(small_images):
@@ -257,3 +259,83 @@ def test_train_uses_the_trainers_batch_size_unless_told(small_images, monkeypatc
     trainer.train(small_images, steps=2)
     trainer.train(small_images, steps=1, batch_size=5)
     assert seen == [7, 7, 5]
+
+
+# --- the precision: bfloat16 only where the CPU has it natively ------------------------------------------
+
+
+def test_bfloat16_only_where_asked_or_native(monkeypatch):
+    monkeypatch.delenv("GAN_BFLOAT16", raising=False)
+    assert not has_fast_bfloat16(torch.device("cuda"))
+    G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+    assert GANTrainer(G, D, device="cpu", bfloat16=False).bfloat16 is False
+    assert GANTrainer(G, D, device="cpu", bfloat16=True).bfloat16 is True
+    assert GANTrainer(G, D, device="cpu").bfloat16 == has_fast_bfloat16(torch.device("cpu"))
+
+
+def test_avx512_without_native_bfloat16_trains_in_float32(monkeypatch):
+    """oneDNN says bfloat16 is "supported" on any AVX-512 CPU (emulated, 2.5x slower): that must not count."""
+    monkeypatch.delenv("GAN_BFLOAT16", raising=False)
+    monkeypatch.setattr(training.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    chosen, reason = choose_bfloat16(torch.device("cpu"))
+    assert chosen is False and "no native bfloat16" in reason
+    assert GANTrainer(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), device="cpu").bfloat16 is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)  # AMX alone is native bfloat16
+    assert choose_bfloat16(torch.device("cpu"))[0] is True
+
+
+def test_gan_bfloat16_overrides_the_choice(monkeypatch):
+    for value, expected in (("0", False), ("1", True)):
+        monkeypatch.setenv("GAN_BFLOAT16", value)
+        assert choose_bfloat16(torch.device("cpu")) == (expected, f"GAN_BFLOAT16={value} says so")
+    monkeypatch.setenv("GAN_BFLOAT16", "yes")
+    with pytest.raises(ValueError, match="set it to 1 \\(bfloat16\\), 0 \\(float32\\)"):
+        choose_bfloat16(torch.device("cpu"))
+
+
+def test_training_says_once_which_precision_and_why(small_images, capsys):
+    trainer = make_trainer(bfloat16=False)
+    trainer.train(small_images, steps=2)
+    trainer.train(small_images, steps=2)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Training on")]
+    assert lines == ["Training on cpu in float32: bfloat16=False was asked for."]
+
+
+def test_same_seed_same_machine_same_precision_same_run(small_images):
+    runs = []
+    for _ in range(2):  # built and trained in turn, as a notebook does (dropout draws from torch's global seed)
+        runs.append(make_trainer(seed=3, bfloat16=False))
+        runs[-1].train(small_images, batch_size=32, steps=15)
+    assert runs[0].history == runs[1].history
+    assert same_weights(runs[0].G, runs[1].G) and same_weights(runs[0].generator, runs[1].generator)
+
+
+# --- the live figure: redrawn by time, whatever the machine's speed ----------------------------------------
+
+
+def test_live_redraws_by_time_not_by_steps(small_images):
+    every_step, never = [], []
+    make_trainer().train(small_images, steps=12, live=lambda t: every_step.append(t.step), redraw_seconds=0)
+    make_trainer().train(small_images, steps=12, live=lambda t: never.append(t.step), redraw_seconds=3600)
+    assert every_step == list(range(13))  # the start, then after every step: the last one is not drawn twice
+    assert never == [0, 12]  # only the start and the end
+
+
+def test_live_redraws_every_few_seconds_on_a_slow_machine(small_images, monkeypatch):
+    """A machine that needs a simulated second per step still sees a new frame every 3 seconds."""
+    clock = [0.0]
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock[0])
+    trainer = make_trainer()
+    step = trainer.train_step
+
+    def slow_step(*args):
+        step(*args)
+        clock[0] += 1.0
+
+    monkeypatch.setattr(trainer, "train_step", slow_step)
+    frames = []
+    trainer.train(small_images, steps=10, live=lambda t: frames.append(t.step), every=1000)
+    assert frames == [0, 3, 6, 9, 10]

@@ -29,7 +29,8 @@ from lab_driver import (
 from PIL import Image
 
 NEWS_POPUP = "official Jupyter news"
-LIVE_SECONDS = 30  # notebook 02's training budget here: a frame at step 0, every 1,000 steps and at the end
+LIVE_SECONDS = 30  # notebook 02's training budget here; the live figure redraws every 3 s of training
+MIN_CHANGES = 4  # in LIVE_SECONDS, on any machine: redrawing by time, a slow laptop gets about as many frames
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}  # the kernels share the machine with the rest of the tests
 
 
@@ -111,7 +112,10 @@ def test_live_figure_updates_in_place(live_run):
     assert looks, "the training cell never showed a figure"
     assert max(len(fingerprints) for fingerprints in looks) == 1, "more than one figure in the training cell"
     pictures = list(dict.fromkeys(fingerprints[0] for fingerprints in looks))
-    assert len(pictures) >= 3, f"the figure changed {len(pictures) - 1} times during training, expected 2 or more"
+    assert len(pictures) - 1 >= MIN_CHANGES, (
+        f"the figure changed {len(pictures) - 1} times in {LIVE_SECONDS} s of training, expected {MIN_CHANGES} or "
+        "more: it should redraw every few seconds, however slow the machine"
+    )
     after = image_fingerprints(training_cell(live_run.page).first)
     assert after == [pictures[-1]], "after training the cell should still show one figure, the last one"
 

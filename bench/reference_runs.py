@@ -1,0 +1,110 @@
+"""The reference runs: each notebook's recipe, trained from seed 0, scored every few hundred steps.
+
+What the lessons promise ("98% legible after 2 minutes") and what each training cell forecasts on the
+student's own machine (``gan_utils.forecast``) are read off these curves: the quality the lesson's own
+yardstick gives at each step, in one precision. Step for step, a run is the same on any machine with that
+precision, so the curve holds everywhere; only how many steps fit in the budget differs.
+
+- 01: notebook 01's MLP GAN on MNIST; the Frechet distance of 5,000 samples (``mnist_quality``), lower is better.
+- 02: notebook 02's conditional GAN; legibility of 100 samples per digit (``legibility``), as ``KeepBest`` scores it.
+- 03: notebook 03's DCGAN on CIFAR-10 at 32x32 (the JPEG copy in $GAN_DATA_DIR/cifar10-jpeg); the Frechet
+  distance of 5,000 samples (``cifar_quality``), lower is better.
+
+One precision per run, and one thread unless ``--threads`` says otherwise (two runs, one per precision, then
+share a 2-core machine). Writes ``gan_utils/reference_runs/<precision>.json`` after every check, so an
+interrupted run keeps what it measured. About 25 minutes per precision on a 2-core CPU.
+
+    GAN_DATA_DIR=../shared/data .venv/bin/python bench/reference_runs.py --precision float32 &
+    GAN_DATA_DIR=../shared/data .venv/bin/python bench/reference_runs.py --precision bfloat16
+"""
+
+import argparse
+import datetime
+import json
+import time
+
+import common
+import torch
+
+import gan_utils
+from gan_utils import recipes
+from gan_utils.cifar_quality import cifar_quality, real_folder
+from gan_utils.forecast import REFERENCE_DIR
+from gan_utils.legibility import legibility, mnist_quality
+
+STEPS = {"01": 30_000, "02": 16_000, "03": 5_500}  # past what each default budget gives on the reference machine
+CHECKS = {  # the steps at which each run is scored: densely where the quality still changes fast
+    "01": [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, *range(10_000, 30_001, 2500)],
+    "02": [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, *range(8000, 16_001, 1000)],
+    "03": [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500],
+}
+METRICS = {
+    "01": ("Frechet distance", False, lambda G: mnist_quality(G)["distance"]),
+    "02": ("legible", True, lambda G: legibility(G, n_per_digit=100, seed=0)["overall"]),
+    "03": ("Frechet distance", False, lambda G: cifar_quality(G)["distance"]),
+}
+
+
+def lesson_data(lesson):
+    """The images (and labels) each notebook trains on."""
+    if lesson == "03":
+        return gan_utils.load_images(str(real_folder(train=True)), image_size=32), None
+    images, labels = gan_utils.load_mnist()
+    return images, (labels if lesson == "02" else None)
+
+
+def lesson_trainer(lesson):
+    return {"01": recipes.vanilla_gan, "02": recipes.conditional_gan, "03": recipes.dcgan}[lesson](seed=0)
+
+
+def run(lesson, bfloat16, results, save):
+    """Train one lesson's recipe to its last check, scoring at each; store the curve in ``results``."""
+    images, labels = lesson_data(lesson)
+    trainer = lesson_trainer(lesson)
+    trainer.bfloat16 = bfloat16
+    name, higher_is_better, score = METRICS[lesson]
+    curve = [[0, score(trainer.generator)]]
+    training_seconds = 0.0
+    for check in CHECKS[lesson]:
+        started = time.perf_counter()
+        trainer.train(images, labels, steps=check - trainer.step)
+        training_seconds += time.perf_counter() - started
+        curve.append([trainer.step, round(score(trainer.generator), 4)])
+        results[lesson] = {
+            "metric": name,
+            "higher_is_better": higher_is_better,
+            "curve": curve,
+            "steps_per_second": round(trainer.step / training_seconds, 1),  # this run's, scoring not counted
+        }
+        save()
+        print(f"{lesson} step {trainer.step:>6,}: {name} {curve[-1][1]:.4f}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--precision", choices=["float32", "bfloat16"], required=True)
+    parser.add_argument("--lessons", nargs="+", default=["01", "02", "03"], choices=["01", "02", "03"])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    path = REFERENCE_DIR / f"{args.precision}.json"
+    old = json.loads(path.read_text()) if path.exists() else {"lessons": {}}
+    state = {
+        "precision": args.precision,
+        "seed": 0,
+        "machine": common.machine(),
+        "date": datetime.date.today().isoformat(),
+        "command": common.command(),
+        "lessons": old["lessons"],
+    }
+
+    def save():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(state, indent=1) + "\n")
+
+    for lesson in args.lessons:
+        run(lesson, args.precision == "bfloat16", state["lessons"], save)
+
+
+if __name__ == "__main__":
+    main()
