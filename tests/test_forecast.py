@@ -47,7 +47,7 @@ def test_forecast_from_the_speed_after_the_first_seconds(runs, monkeypatch, caps
 def test_forecast_when_the_budget_reaches_the_goal(runs, monkeypatch):
     view = Forecast("01", minutes=4)
     calls(view, [0.0], [(0, 0), (3, 300), (9, 900)], monkeypatch)  # 100 steps a second: 23,700 steps
-    assert "had a Frechet distance of 2.0 (lower is better)" in view.text and "within your budget" in view.text
+    assert "had a Frechet distance of 2.00 (lower is better)" in view.text and "within your budget" in view.text
 
 
 def test_forecast_falls_back_to_the_other_precision(runs):
