@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: lab data test test-package test-notebooks test-browser screenshots lint outputs clean
+.PHONY: lab data student test test-package test-notebooks test-browser screenshots lint outputs clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,12 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 # JupyterLab's settings for a class (lab-settings/overrides.json5: no news pop-up, no update checks, no "Select
 # Kernel" dialog), installed into the environment: they change JupyterLab's defaults here, not in your home.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/gan-notebooks.json5
+# nbgrader (`make student`, and grading) brings its own JupyterLab menus and a Validate button, which a class
+# does not need: they are turned off here (docs/teaching.md says how a teacher turns them on).
 $(LAB_SETTINGS): lab-settings/overrides.json5 $(BIN)/.installed
 	mkdir -p $(@D)
 	cp $< $@
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader > /dev/null 2>&1
 
 # The server's root is the repository (so that the notebooks' pictures in docs/images/ show); it opens on notebooks/.
 # --allow-root only where Jupyter needs it: a container whose user is root
@@ -29,6 +32,12 @@ lab: $(LAB_SETTINGS)
 # so that the notebooks then run without a network. A read-only folder is only checked (docs/teaching.md).
 data: $(BIN)/.installed
 	$(BIN)/python -m gan_utils.prepare
+
+# The student edition of the lessons: the "Your turn" answers cleared by nbgrader's preprocessors, as nbgrader
+# releases an assignment (tools/student_edition.py; docs/teaching.md: handing it out and grading it).
+STUDENT_DIR := build/student
+student: $(BIN)/.installed
+	$(BIN)/python tools/student_edition.py notebooks/0*.ipynb --out $(STUDENT_DIR)
 
 test: lint test-package test-notebooks test-browser
 
@@ -47,8 +56,8 @@ SMOKE_DATASET := $(if $(wildcard $(GAN_DATA_DIR)/cifar10-samples),$(GAN_DATA_DIR
 
 # Every notebook, top to bottom, in smoke mode (a few training steps each), the worked solutions in
 # notebooks/solutions/ included (pytest finds them in the subfolder); nbval compares the stored outputs of the
-# cells marked # NBVAL_CHECK_OUTPUT. Then each lesson with half a minute of training and with GAN_TRAIN=0
-# (tests/lessons/, a few minutes).
+# cells marked # NBVAL_CHECK_OUTPUT. Then each lesson with half a minute of training and with GAN_TRAIN=0, and
+# the student edition in smoke mode, unfinished, and graded by nbgrader (tests/lessons/, a few minutes).
 test-notebooks: $(BIN)/.installed
 	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/pytest --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/

@@ -2,13 +2,14 @@
 
 Read it top to bottom in this order: ``data``, ``models``, ``training``, ``recipes`` (how
 each notebook trains), ``live``, ``forecast`` (what this machine will reach in the budget), ``checkpoints``,
-``utils``; then, for notebook 02, ``phone``,
+``utils``, ``checks`` (the "Your turn" cells' checks) and ``toy`` (notebook 01's one-dimensional GAN); then,
+for notebook 02, ``phone``,
 ``widget``, ``legibility`` and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
 (``python -m gan_utils.legibility``, ``python -m gan_utils.pretrain``, ``python -m gan_utils.cifar_quality``),
 so import them by name: ``from gan_utils.legibility import legibility``.
 """
 
-from . import recipes
+from . import checks, recipes, toy
 from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
 from .data import DataNotFoundError, data_dir, load_cifar10, load_images, load_mnist
 from .forecast import Forecast
@@ -28,7 +29,9 @@ from .utils import denorm, generate, image_grid, make_noise, pick_device, seed_e
 from .widget import digit_picker
 
 __all__ = [
+    "checks",
     "recipes",
+    "toy",
     "CHECKPOINT_DIR",
     "ConditionalDiscriminator",
     "ConditionalGenerator",

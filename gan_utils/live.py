@@ -87,15 +87,21 @@ class LiveView:
 
     def show(self):
         """Show the latest frame in the notebook, replacing the previous one."""
-        from IPython import get_ipython
-        from IPython.display import Image, display
+        self.handle = show_png(self.png, self.handle)
 
-        if get_ipython() is None:
-            return  # not in Jupyter: nowhere to show it
-        if self.handle is None:
-            self.handle = display(Image(self.png), display_id=True)
-        else:
-            self.handle.update(Image(self.png))
+
+def show_png(png, handle=None):
+    """Show the PNG bytes ``png`` in the notebook: a new image, or in place of ``handle``'s (no flicker).
+    Returns the handle to pass next time; outside Jupyter it shows nothing and returns None."""
+    from IPython import get_ipython
+    from IPython.display import Image, display
+
+    if get_ipython() is None:
+        return None  # not in Jupyter: nowhere to show it
+    if handle is None:
+        return display(Image(png), display_id=True)
+    handle.update(Image(png))
+    return handle
 
 
 def plot_history(history, ax_loss=None, ax_score=None, equilibrium=0.5):

@@ -21,9 +21,12 @@ from .training import GANTrainer
 from .utils import seed_everything
 
 
-def vanilla_gan(seed=0, checkpoint=None, hidden_dim=256, dropout=0.3, label_smoothing=0.1, ema=0.995):
+def vanilla_gan(
+    seed=0, checkpoint=None, hidden_dim=256, dropout=0.3, label_smoothing=0.1, ema=0.995, update_D=None, update_G=None
+):
     """Notebook 01: the MLP GAN on MNIST. (The exercises change ``hidden_dim``, ``dropout`` or
-    ``label_smoothing``; everything else stays the lesson's.)"""
+    ``label_smoothing``; everything else stays the lesson's.) ``update_D`` and ``update_G``: the two updates
+    each step makes, the student's own in the lesson (``GANTrainer``; default: ``gan_utils.training``'s)."""
     seed_everything(seed)  # the same starting weights every time
     G = MLPGenerator(latent_dim=64, hidden_dim=hidden_dim)
     D = MLPDiscriminator(hidden_dim=hidden_dim, dropout=dropout)
@@ -38,6 +41,8 @@ def vanilla_gan(seed=0, checkpoint=None, hidden_dim=256, dropout=0.3, label_smoo
         seed=seed,
         checkpoint=checkpoint,
         ema=ema,
+        update_D=update_D,
+        update_G=update_G,
     )
 
 

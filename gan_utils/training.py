@@ -69,6 +69,10 @@ def update_G(fake, D, opt_G):
     return loss.detach()
 
 
+# GANTrainer's two updates when it is given none (its arguments of the same names hide these functions)
+DEFAULT_UPDATE_D, DEFAULT_UPDATE_G = update_D, update_G
+
+
 def stop_if_not_finite(loss, network):
     """Raise before a NaN or infinite loss can reach the weights."""
     if not torch.isfinite(loss):
@@ -96,6 +100,9 @@ class GANTrainer:
     ``KeepBest`` scores and what the checkpoint's generator holds (``load_generator`` loads it).
     Early on, while the generator changes fast, the average looks back only over the last ~10%
     of the steps so far (``ema_update``). ``ema=None`` samples from the generator itself.
+
+    ``update_D`` and ``update_G`` are the two updates each step makes, by default this module's own; give your
+    own functions with the same arguments and results (notebook 01's "Your turn" cells) to train with them.
     """
 
     def __init__(
@@ -111,7 +118,11 @@ class GANTrainer:
         bfloat16="auto",
         batch_size=64,
         ema=0.995,
+        update_D=None,
+        update_G=None,
     ):
+        self.update_D = update_D or DEFAULT_UPDATE_D  # the two updates of each step (see the docstring)
+        self.update_G = update_G or DEFAULT_UPDATE_G
         self.device = torch.device(device) if device else pick_device()
         # channels_last stores each pixel's channels side by side, the order in which a CPU's
         # convolutions read them (faster on CPU; it only changes the convolutions' weights).
@@ -149,14 +160,19 @@ class GANTrainer:
             else:  # conditional: the fakes are asked for the same digits as the real batch shows
                 y = labels[index]
                 fake, D = self.G(z, y), partial(self.D, labels=y)
-            d_loss, d_x, d_g_z = update_D(real, fake, D, self.opt_D, 1.0 - self.label_smoothing)
+            d_loss, d_x, d_g_z = self.update_D(real, fake, D, self.opt_D, 1.0 - self.label_smoothing)
         # A new autocast block: the bfloat16 copies of D's weights made above are out of date now.
         with bfloat16(), frozen(self.D):  # G's update needs gradients through D, not for D's own weights
-            g_loss = update_G(fake, D, self.opt_G)
+            g_loss = self.update_G(fake, D, self.opt_G)
+        # tensors or plain numbers (a student's update may return loss.item()), gathered on the training device
+        scores = [torch.as_tensor(value, device=self.device).detach().float() for value in (d_loss, g_loss, d_x, d_g_z)]
+        scores = torch.stack(scores).tolist()  # one copy to Python numbers per step
+        if not all(map(math.isfinite, scores)):  # updates given to the trainer may not check their losses
+            raise TrainingDiverged(f"the losses and scores became {scores}")
         if self.G_ema is not None:
             self.G_ema.update_parameters(self.G)
         self.step += 1
-        for key, value in zip(self.history, torch.stack([d_loss, g_loss, d_x, d_g_z]).tolist()):
+        for key, value in zip(self.history, scores):
             self.history[key].append(value)
 
     @property

@@ -78,12 +78,15 @@ def show_images(images, nrow=8, title=None, size=5):
     plt.show()
 
 
-def show_source(*objects):
+def show_source(*objects, folded=None):
     """The source code of classes or functions, for a notebook to display: the lesson shows the
-    package's own code, so there is one copy that cannot drift."""
+    package's own code, so there is one copy that cannot drift. With ``folded="a title"`` the code is
+    folded under that title, for the reader to open (a reference answer, after a "Your turn" cell)."""
     import inspect
 
     from IPython.display import Markdown
 
     code = "\n\n".join(inspect.getsource(obj) for obj in objects)
+    if folded:  # the blank lines let Jupyter render the code block inside the HTML
+        return Markdown(f"<details><summary>{folded}</summary>\n\n```python\n{code}```\n\n</details>")
     return Markdown(f"```python\n{code}```")

@@ -29,3 +29,16 @@ def test_exercise_knobs_change_only_what_they_name():
     narrow = recipes.vanilla_gan(hidden_dim=128, dropout=0.0, label_smoothing=0.0, ema=None)
     assert narrow.G.config["hidden_dim"] == 128 and narrow.D.config["dropout"] == 0.0
     assert narrow.label_smoothing == 0.0 and narrow.G_ema is None and narrow.batch_size == 256
+
+
+def test_vanilla_gan_passes_the_students_updates_to_the_trainer():
+    def update_D(real, fake, D, opt_D, real_label=1.0):
+        return 0.0, 0.5, 0.5
+
+    def update_G(fake, D, opt_G):
+        return 0.0
+
+    lesson = recipes.vanilla_gan(update_D=update_D, update_G=update_G)
+    assert lesson.update_D is update_D and lesson.update_G is update_G
+    default = recipes.vanilla_gan()
+    assert default.update_D.__module__ == default.update_G.__module__ == "gan_utils.training"

@@ -339,3 +339,40 @@ def test_live_redraws_every_few_seconds_on_a_slow_machine(small_images, monkeypa
     frames = []
     trainer.train(small_images, steps=10, live=lambda t: frames.append(t.step), every=1000)
     assert frames == [0, 3, 6, 9, 10]
+
+
+def test_the_trainer_trains_with_the_updates_it_is_given(small_images):
+    """Notebook 01's "Your turn": the student's update_D and update_G train the GAN, and their results
+    (tensors or plain numbers) go into the history."""
+    calls = []
+
+    def my_update_D(real, fake, D, opt_D, real_label=1.0):
+        calls.append(("D", real_label))
+        loss, d_x, d_g_z = gan_utils.update_D(real, fake, D, opt_D, real_label)
+        return loss.item(), d_x, d_g_z.item()  # plain numbers are fine too
+
+    def my_update_G(fake, D, opt_G):
+        calls.append(("G", None))
+        return gan_utils.update_G(fake, D, opt_G)
+
+    mine = make_trainer(label_smoothing=0.1, update_D=my_update_D, update_G=my_update_G)
+    mine.train(small_images, batch_size=16, steps=3)
+    ours = make_trainer(label_smoothing=0.1)  # seeded afresh: the same dropout masks as mine had
+    ours.train(small_images, batch_size=16, steps=3)
+    assert calls == [("D", 0.9), ("G", None)] * 3
+    assert same_weights(mine.G, ours.G) and same_weights(mine.D, ours.D)
+    for key in ours.history:
+        assert mine.history[key] == pytest.approx(ours.history[key]), key
+    assert make_trainer(update_D=None, update_G=None).update_D is training.update_D  # None: the module's own
+
+
+def test_updates_given_to_the_trainer_cannot_hide_a_nan(small_images):
+    """The module's updates stop before a NaN reaches the weights; a student's may not check, so the trainer does."""
+
+    def update_D(real, fake, D, opt_D, real_label=1.0):
+        return torch.tensor(float("nan")), 0.5, 0.5
+
+    trainer = make_trainer(update_D=update_D)
+    with pytest.raises(gan_utils.TrainingDiverged, match="Training stopped at step 1: the losses and scores became"):
+        trainer.train(small_images, batch_size=16, steps=3)
+    assert trainer.step == 0 and trainer.history["d_loss"] == []
