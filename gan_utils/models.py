@@ -88,6 +88,13 @@ class MLPDiscriminator(nn.Module):
         return self.net(x.flatten(1)).squeeze(1)  # an MLP sees the image as one long vector
 
 
+def glue_label(x, labels, num_classes=10):
+    """``x`` flattened to one row per example, with the one-hot ``labels`` glued after it: how both conditional
+    networks take the digit (notebook 02)."""
+    one_hot = F.one_hot(labels, num_classes).to(x.dtype)  # 3 -> [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    return torch.cat([x.flatten(1), one_hot], dim=1)  # dim=1: the features; dim 0 is the batch
+
+
 class ConditionalGenerator(nn.Module):
     """Noise vector + the digit you ask for -> an image of that digit (notebook 02).
 
@@ -110,8 +117,7 @@ class ConditionalGenerator(nn.Module):
         self.net = mlp(latent_dim + num_classes, hidden_dim, math.prod(image_shape), dropout)
 
     def forward(self, z, labels):
-        y = F.one_hot(labels, self.num_classes).to(z.dtype)  # 3 -> [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
-        images = torch.tanh(self.net(torch.cat([z, y], dim=1)))
+        images = torch.tanh(self.net(glue_label(z, labels, self.num_classes)))
         return images.view(-1, *self.image_shape)
 
 
@@ -142,8 +148,7 @@ class ConditionalDiscriminator(nn.Module):
         self.label_vectors = nn.Embedding(num_classes, hidden_dim) if projection else None  # one row per digit
 
     def forward(self, x, labels):
-        y = F.one_hot(labels, self.num_classes).to(x.dtype)
-        features = self.net[:-1](torch.cat([x.flatten(1), y], dim=1))  # every layer but the last
+        features = self.net[:-1](glue_label(x, labels, self.num_classes))  # every layer but the last
         score = self.net[-1](features).squeeze(1)  # "does it look real?"
         if self.label_vectors is not None:
             score = score + (self.label_vectors(labels) * features).sum(1)  # "does it look like this digit?"
