@@ -5,12 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: lab data student test test-package test-notebooks test-browser screenshots lint outputs clean
+.PHONY: lab lock data student test test-package test-notebooks test-browser screenshots lint outputs clean
 
-$(BIN)/.installed: requirements.txt pyproject.toml
+$(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
+
+# The lock: every installed distribution at its version in this environment (after the tests passed with it).
+lock: $(BIN)/.installed
+	{ echo "# The versions the tests ran with (make lock; requirements.txt applies them). Python 3.11, Linux x86_64;"; \
+	  echo "# a pin for a package your platform does not install (the nvidia-* CUDA libraries) changes nothing."; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
 
 # JupyterLab's settings for a class (lab-settings/overrides.json5: no news pop-up, no update checks, no "Select
 # Kernel" dialog), installed into the environment: they change JupyterLab's defaults here, not in your home.
