@@ -376,3 +376,20 @@ def test_updates_given_to_the_trainer_cannot_hide_a_nan(small_images):
     with pytest.raises(gan_utils.TrainingDiverged, match="Training stopped at step 1: the losses and scores became"):
         trainer.train(small_images, batch_size=16, steps=3)
     assert trainer.step == 0 and trainer.history["d_loss"] == []
+
+
+def test_a_frozen_network_gets_no_gradient_and_is_unfrozen_after_an_error():
+    net = torch.nn.Linear(3, 1)
+    x = torch.randn(4, 3, requires_grad=True)
+    with training.frozen(net):
+        net(x).sum().backward()
+    assert net.weight.grad is None and x.grad is not None  # gradients flow through, not into, the net
+    with pytest.raises(RuntimeError), training.frozen(net):
+        raise RuntimeError("a failed update")
+    assert all(p.requires_grad for p in net.parameters())
+
+
+def test_convolution_weights_are_channels_last_on_cpu():
+    trainer = GANTrainer(gan_utils.DCGANGenerator(16, 1, 16, 8), gan_utils.DCGANDiscriminator(1, 16, 8), device="cpu")
+    conv = trainer.D.net[2].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
