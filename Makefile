@@ -54,20 +54,23 @@ lint: $(BIN)/.installed
 	@$(BIN)/nbstripout --verify --keep-count notebooks/*.ipynb notebooks/solutions/*.ipynb || \
 	  { echo "A notebook has outputs outside its marked cells: run 'make outputs', then commit."; exit 1; }
 
+# The package's tests, under a minute: those marked slow (they train for seconds or run a notebook) run with the
+# notebooks. Both print their ten slowest tests.
 test-package: $(BIN)/.installed
-	$(BIN)/pytest --ignore=tests/browser --ignore=tests/lessons
+	$(BIN)/pytest -m "not slow" --durations=10 --ignore=tests/browser
 
 # Notebook 03 needs only a few images in smoke mode: the CIFAR-10 samples beside the data, when there.
 SMOKE_DATASET := $(if $(wildcard $(GAN_DATA_DIR)/cifar10-samples),$(GAN_DATA_DIR)/cifar10-samples,cifar10)
 
-# Every notebook, top to bottom, in smoke mode (a few training steps each), the worked solutions in
-# notebooks/solutions/ included (pytest finds them in the subfolder); nbval compares the stored outputs of the
-# cells marked # NBVAL_CHECK_OUTPUT. Then each lesson with half a minute of training and with GAN_TRAIN=0, and
-# the student edition in smoke mode, unfinished, and graded by nbgrader (tests/lessons/, a few minutes).
+# Each notebook runs once per setting. Top to bottom in smoke mode (a few training steps each), the worked solutions
+# in notebooks/solutions/ included (pytest finds them in the subfolder): nbval compares the stored outputs of the
+# cells marked # NBVAL_CHECK_OUTPUT, and its plugin tests/notebook_outputs.py checks that each of those comparisons
+# would fail a changed output. Then the tests marked slow: each lesson with half a minute of training, the student
+# edition with GAN_TRAIN=0 and graded by nbgrader (tests/lessons/), and the package's tests that train for seconds.
 test-notebooks: $(BIN)/.installed
-	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/pytest --nbval-lax --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
-	$(BIN)/pytest tests/lessons
+	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/python -m pytest -p tests.notebook_outputs --nbval-lax \
+	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
+	$(BIN)/pytest -m slow --durations=10 --ignore=tests/browser
 
 # The notebooks in JupyterLab in headless Chromium, as a student sees them (tests/browser/, about 2 minutes):
 # widgets and progress bars display, the live figure updates in place, the digit picker reacts. Skipped, with

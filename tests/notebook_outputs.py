@@ -14,14 +14,23 @@ marked cells only; every other cell loses its outputs and execution count. A mar
 an execution count as well as its outputs (nbval compares only cells that have both), and its
 ``keep_output`` metadata tells nbstripout to leave it alone, so the lint's
 ``nbstripout --verify --keep-count`` passes.
+
+This module is also a pytest plugin for that nbval run (``make test-notebooks`` passes ``-p tests.notebook_outputs``):
+after each marked cell has passed nbval's comparison, it compares the same fresh output once more, with nbval's
+own code, against the stored one with a digit changed. If nbval would not notice that change (the cell lost its
+execution count, the sanitize file normalises the whole output), the cell fails. So the check that nbval bites
+runs inside the one smoke run of each notebook, instead of in a second run of every notebook.
 """
 
 import argparse
+import copy
 import os
+import re
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 MARKER = "# NBVAL_CHECK_OUTPUT"
@@ -32,6 +41,51 @@ SANITIZE = Path(__file__).resolve().parent / "nbval_sanitize.cfg"  # what may di
 def is_marked(cell):
     """A code cell whose output nbval compares: it has a line that is exactly the marker."""
     return cell.cell_type == "code" and MARKER in (line.strip() for line in cell.source.splitlines())
+
+
+def change_one_digit(text, patterns):
+    """``text`` with one digit changed (or, without one, a character added), outside what the sanitize
+    ``patterns`` (regex: replacement) normalise: a change there is meant to pass, as between two machines."""
+    normalised = {i for regex in patterns for match in re.finditer(regex, text) for i in range(*match.span())}
+    position = next((i for i, char in enumerate(text) if char.isdigit() and i not in normalised), None)
+    if position is None:
+        return text + "!"
+    return text[:position] + str((int(text[position]) + 1) % 10) + text[position + 1 :]
+
+
+def with_one_digit_changed(outputs, patterns):
+    """A copy of a cell's ``outputs`` with one digit changed in its first text output."""
+    outputs = copy.deepcopy(outputs)
+    output = next(o for o in outputs if o.output_type == "stream" or "text/plain" in o.get("data", {}))
+    if output.output_type == "stream":
+        output.text = change_one_digit(output.text, patterns)
+    else:
+        output.data["text/plain"] = change_one_digit(output.data["text/plain"], patterns)
+    return outputs
+
+
+def missed_change(item):
+    """Why nbval would pass the marked cell ``item`` (an nbval cell that has just passed) if a digit of its stored
+    output were changed, or None when it would fail it."""
+    from nbval.plugin import coalesce_streams
+
+    if not item.options["check"] or item.cell.execution_count is None:
+        return "nbval does not compare its output (is it stored with its execution count? run `make outputs`)"
+    patterns = item.parent.sanitize_patterns  # the --nbval-sanitize-with file's, as nbval applies them
+    changed = coalesce_streams(with_one_digit_changed(item.cell.outputs, patterns))
+    if item.compare_outputs(copy.deepcopy(item.test_outputs), changed):
+        return "nbval passes it with a digit of its stored output changed: the sanitize file normalises it all"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield  # nbval runs the cell and compares its output (a failure is raised here, as usual)
+    if type(item).__name__ == "IPyNbCell" and is_marked(item.cell):
+        problem = missed_change(item)
+        if problem:
+            raise AssertionError(f"{item.nodeid} is marked {MARKER}, but {problem}")
+    return result
 
 
 def smoke_environment():

@@ -4,13 +4,16 @@ import IPython
 import IPython.display
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 import torch
 from helpers import make_trainer
 from PIL import Image
 
 import gan_utils
 from gan_utils.live import moving_average
-from gan_utils.pretrain import conditional_gan
+from gan_utils.recipes import conditional_gan
+
+pytestmark = pytest.mark.usefixtures("float32")  # the same numbers on every CPU (conftest.py)
 
 
 def test_live_view_draws_headless_without_pyplot_figures(small_images):

@@ -5,6 +5,8 @@ from helpers import make_trainer
 
 import gan_utils
 
+pytestmark = pytest.mark.usefixtures("float32")  # the same numbers on every CPU (conftest.py)
+
 
 def shown_figure(view, monkeypatch, **kwargs):
     """Call view.timeline and return the figure it showed."""

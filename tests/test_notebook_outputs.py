@@ -1,15 +1,14 @@
-"""The notebooks keep the outputs of their marked cells only, and nbval really compares them."""
+"""The notebooks keep the outputs of their marked cells only, and nbval really compares them: the nbval run of
+`make test-notebooks` checks, cell by cell, that it would fail a marked cell whose stored output changed
+(tests/notebook_outputs.py, a plugin of that run); the test here checks that plugin on tiny notebooks."""
 
-import os
-import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import nbformat
 import pytest
-from nbval.plugin import get_sanitize_patterns
-from notebook_outputs import REPO_ROOT, SANITIZE, is_marked, smoke_environment
+from notebook_outputs import REPO_ROOT, SANITIZE, is_marked
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -30,43 +29,43 @@ def test_only_marked_cells_keep_outputs_and_no_images(path):
             assert not cell.outputs and cell.execution_count is None, f"{path.name}: outputs outside marked cells"
 
 
-def change_one_digit(text):
-    """``text`` with one digit changed (or, without one, a character added), outside what the sanitize file
-    normalises: a change there is meant to pass, as between two machines."""
-    patterns = get_sanitize_patterns(SANITIZE.read_text())
-    normalised = {i for regex, _ in patterns for match in re.finditer(regex, text) for i in range(*match.span())}
-    position = next((i for i, char in enumerate(text) if char.isdigit() and i not in normalised), None)
-    if position is None:
-        return text + "!"
-    return text[:position] + str((int(text[position]) + 1) % 10) + text[position + 1 :]
+def tiny_notebook(source, stored, execution_count=1):
+    """A notebook of one marked cell that runs ``source`` and has ``stored`` as its stored output."""
+    cell = nbformat.v4.new_code_cell(f"# NBVAL_CHECK_OUTPUT\n{source}", execution_count=execution_count)
+    if stored is not None:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+    return nbformat.v4.new_notebook(cells=[cell])
 
 
-def test_nbval_fails_every_marked_cell_whose_stored_output_changed(tmp_path):
-    """Change one digit in every stored output of every notebook: nbval must fail each of those cells,
-    and only those."""
-    expected = set()
-    for path in NOTEBOOKS:
-        notebook = nbformat.read(path, as_version=4)
-        code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        for index, cell in enumerate(code_cells):  # nbval numbers the code cells only
-            if is_marked(cell):
-                output = next(o for o in cell.outputs if o.output_type == "stream" or "text/plain" in o.get("data", {}))
-                if output.output_type == "stream":
-                    output.text = change_one_digit(output.text)
-                else:
-                    output.data["text/plain"] = change_one_digit(output.data["text/plain"])
-                expected.add(f"{path.name}::Cell {index}")
-        nbformat.write(notebook, tmp_path / path.name)
-    report = tmp_path / "report.xml"
-    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env"]
-    command += [f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider", f"--junitxml={report}"]
-    command += ["--rootdir", str(tmp_path), str(tmp_path)]
-    env = {**os.environ, **smoke_environment()}
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 1, result.stdout[-3000:]
-    failed = {
-        f"{case.get('classname')}::{case.get('name')}"
-        for case in ET.parse(report).iter("testcase")
-        if case.find("failure") is not None or case.find("error") is not None
+def test_the_nbval_run_fails_a_marked_cell_whose_output_it_would_not_compare(tmp_path):
+    """nbval with this project's plugin (notebook_outputs.py, as `make test-notebooks` runs it) on tiny notebooks:
+    a stored output that matches passes, a changed one fails (nbval itself), and a marked cell that nbval would
+    pass with any stored output fails (the plugin): stored without its execution count, or normalised away."""
+    sanitize = tmp_path / "sanitize.cfg"
+    sanitize.write_text(SANITIZE.read_text() + "\n[all of it]\nregex: whatever[\\s\\S]*\nreplace: X\n")
+    cases = {  # notebook: (the cell's code, its stored output, its execution count, the failure expected)
+        "good": ('print("G: 1,234 parameters on cpu")', "G: 1,234 parameters on cuda:0\n", 1, None),
+        "changed": ('print("G: 1,234 parameters")', "G: 1,235 parameters\n", 1, "Cell outputs differ"),
+        "unstored": ('print("G: 1,234 parameters")', None, None, "nbval does not compare its output"),
+        "swallowed": ('print("whatever 42")', "whatever 42\n", 1, "the sanitize file normalises it all"),
     }
-    assert failed == expected, result.stdout[-3000:]
+    for name, (source, stored, count, _) in cases.items():
+        nbformat.write(tiny_notebook(source, stored, count), tmp_path / f"{name}.ipynb")
+    report = tmp_path / "report.xml"
+    command = [sys.executable, "-m", "pytest", "-p", "tests.notebook_outputs", "--nbval-lax", "--nbval-current-env"]
+    command += [f"--nbval-sanitize-with={sanitize}", "-p", "no:cacheprovider", f"--junitxml={report}"]
+    command += ["--rootdir", str(tmp_path), *(str(tmp_path / f"{name}.ipynb") for name in cases)]
+    # from the repository's root, as `make test-notebooks` runs it: `python -m` finds tests.notebook_outputs there
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    failures = {}
+    for case in ET.parse(report).iter("testcase"):
+        failed = case.find("failure")
+        failures[case.get("classname").removesuffix(".ipynb")] = (
+            None if failed is None else failed.get("message", "") + (failed.text or "")
+        )
+    assert set(failures) == set(cases), result.stdout[-3000:]
+    for name, (*_, expected) in cases.items():
+        if expected is None:
+            assert failures[name] is None, f"{name}: {failures[name]}"
+        else:
+            assert failures[name] is not None and expected in failures[name], f"{name}: {failures[name]}"

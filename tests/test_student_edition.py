@@ -16,6 +16,8 @@ from torch import nn
 import gan_utils
 from gan_utils import checks
 
+pytestmark = pytest.mark.usefixtures("float32")  # the same numbers on every CPU (conftest.py)
+
 LESSONS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
 spec = importlib.util.spec_from_file_location("student_edition", REPO_ROOT / "tools" / "student_edition.py")
 student_edition = importlib.util.module_from_spec(spec)

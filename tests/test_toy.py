@@ -37,6 +37,7 @@ def train(centres):
     return trainer, view
 
 
+@pytest.mark.slow  # 2,000 steps each, as the lesson trains (its smoke run trains 200, which proves nothing)
 @pytest.mark.parametrize("centres", [(-2.0, 2.0), (-4.0, 4.0)], ids=["near", "far"])
 def test_the_lessons_two_runs(centres):
     """Bumps at -2 and 2: the generator covers both and D flattens near 0.45. At -4 and 4: it covers one

@@ -7,8 +7,10 @@ from helpers import make_trainer, same_weights
 
 import gan_utils
 from gan_utils import training
-from gan_utils.pretrain import conditional_gan
+from gan_utils.recipes import conditional_gan
 from gan_utils.training import GANTrainer, choose_bfloat16, has_fast_bfloat16
+
+pytestmark = pytest.mark.usefixtures("float32")  # the same numbers on every CPU (conftest.py)
 
 
 def test_training_records_one_score_per_step(small_images):
@@ -304,11 +306,14 @@ def test_training_says_once_which_precision_and_why(small_images, capsys):
     assert lines == ["Training on cpu in float32: bfloat16=False was asked for."]
 
 
-def test_same_seed_same_machine_same_precision_same_run(small_images):
+@pytest.mark.parametrize("bfloat16, steps", [(False, 15), (True, 5)], ids=["float32", "bfloat16"])
+def test_same_seed_same_machine_same_precision_same_run(small_images, bfloat16, steps):
+    """In either precision (bfloat16 emulated where the CPU lacks it: the other tests train in float32)."""
     runs = []
     for _ in range(2):  # built and trained in turn, as a notebook does (dropout draws from torch's global seed)
-        runs.append(make_trainer(seed=3, bfloat16=False))
-        runs[-1].train(small_images, batch_size=32, steps=15)
+        runs.append(make_trainer(seed=3, bfloat16=bfloat16))
+        runs[-1].train(small_images, batch_size=32, steps=steps)
+        assert runs[-1].bfloat16 is bfloat16
     assert runs[0].history == runs[1].history
     assert same_weights(runs[0].G, runs[1].G) and same_weights(runs[0].generator, runs[1].generator)
 

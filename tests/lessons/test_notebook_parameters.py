@@ -8,6 +8,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+pytestmark = pytest.mark.slow  # each test runs a notebook
 
 
 def test_notebook_03_without_training_on_another_dataset_says_to_train(data_dir_env, monkeypatch):

@@ -1,8 +1,10 @@
-"""The student edition (`make student`) runs to the end in smoke mode with every "Your turn" cell unfinished:
-each check says "not done yet", the lesson goes on with the reference code, and the self-checks pass. And
-nbgrader grades it: its autograde puts the hidden asserts back and gives each check cell its points only for
-a right answer.
+"""The student edition (`make student`) runs to the end in smoke mode and without training (GAN_TRAIN=0: each
+lesson uses its pretrained generator) with every "Your turn" cell unfinished: each check says "not done yet", the
+lesson goes on with the reference code, and the self-checks pass. And nbgrader grades it: its autograde puts the
+hidden asserts back and gives each check cell its points only for a right answer.
 
+The teacher's edition runs in smoke mode with training in the nbval run of `make test-notebooks`, and with half a
+minute of training in test_short_runs.py: with this GAN_TRAIN=0 run, each lesson is run once per setting.
 Each lesson runs in a fresh kernel (nbclient, as JupyterLab runs it): about a minute for the three.
 """
 
@@ -18,6 +20,7 @@ from nbclient import NotebookClient
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((REPO_ROOT / "notebooks").glob("0*.ipynb"))
 BIN = Path(sys.executable).parent  # nbgrader, and the alembic it calls for its database, live beside Python
+pytestmark = pytest.mark.slow  # each test runs a notebook
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +32,21 @@ def student_folder(tmp_path_factory):
     return folder
 
 
-def smoke_environment(monkeypatch):
-    """Smoke mode, as `make test` runs the teacher's edition (notebook 03 on a few CIFAR-10 images)."""
+def smoke_environment(monkeypatch, dataset, train=True):
+    """Smoke mode, as `make test` runs the teacher's edition (notebook 03 on ``dataset``, a few CIFAR-10 images);
+    ``train=False`` adds GAN_TRAIN=0."""
     for key in ("GAN_TRAIN", "GAN_MINUTES"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("GAN_SMOKE", "1")
-    samples = Path(os.environ.get("GAN_DATA_DIR", REPO_ROOT / "data")) / "cifar10-samples"
-    if samples.is_dir():
-        monkeypatch.setenv("GAN_DATASET", str(samples))
+    monkeypatch.setenv("GAN_DATASET", dataset)
+    if not train:
+        monkeypatch.setenv("GAN_TRAIN", "0")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
-def test_the_student_edition_runs_to_the_end_with_the_reference_code(lesson, student_folder, monkeypatch):
-    smoke_environment(monkeypatch)  # the kernel inherits this process's environment
+def test_the_student_edition_runs_to_the_end_without_training(lesson, student_folder, smoke_dataset, monkeypatch):
+    smoke_environment(monkeypatch, smoke_dataset, train=False)  # the kernel inherits this process's environment
     notebook = nbformat.read(student_folder / lesson.name, as_version=4)
     names = [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells if "nbgrader" in cell.metadata]
     names = [name for name in names if not name.startswith("check_")]
@@ -54,17 +58,18 @@ def test_the_student_edition_runs_to_the_end_with_the_reference_code(lesson, stu
         for output in cell.outputs
     )
     assert len(names) >= 2
+    assert "GAN_TRAIN=0" in printed  # the lesson said it uses its pretrained generator
     for name in names:
         assert f"`{name}` is not done yet: using the reference `{name}` for now." in printed, name
     assert ": correct." not in printed  # no check passed an unfinished cell
     assert "all self-checks passed" in printed.splitlines()[-1]
 
 
-def test_nbgrader_grades_the_student_edition(tmp_path, monkeypatch):
+def test_nbgrader_grades_the_student_edition(tmp_path, smoke_dataset, monkeypatch):
     """A course with notebook 02 (the quickest): `nbgrader generate_assignment` releases it, and `nbgrader
     autograde` gives no points to an unfinished copy, and one point to a copy with one right answer (glue_label)
     and one wrong (phone_digits, which reads a letter O as nothing instead of refusing it)."""
-    smoke_environment(monkeypatch)
+    smoke_environment(monkeypatch, smoke_dataset)
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
     lesson = REPO_ROOT / "notebooks" / "02_conditional_gan.ipynb"
     (tmp_path / "source" / "gan").mkdir(parents=True)
