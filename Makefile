@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: lab lock data student test test-package test-notebooks test-browser screenshots lint outputs clean
+.PHONY: lab lock data student test test-package test-notebooks test-browser screenshots lint outputs clean hub hub-proxy \
+  hub-proxy-for-tests
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,7 +76,7 @@ test-notebooks: $(BIN)/.installed
 # The notebooks in JupyterLab in headless Chromium, as a student sees them (tests/browser/, about 2 minutes):
 # widgets and progress bars display, the live figure updates in place, the digit picker reacts. Skipped, with
 # the reason in red, where no Chromium is found (Debian: apt-get install chromium).
-test-browser: $(LAB_SETTINGS)
+test-browser: $(LAB_SETTINGS) hub-proxy-for-tests
 	$(BIN)/pytest tests/browser
 
 # The README's pictures (docs/images/) from real runs of the notebooks in JupyterLab (about 12 minutes).
@@ -87,6 +88,26 @@ screenshots: $(LAB_SETTINGS)
 outputs: $(BIN)/.installed
 	$(BIN)/python tests/notebook_outputs.py notebooks/*.ipynb
 	$(BIN)/nbstripout --keep-count notebooks/*.ipynb notebooks/solutions/*.ipynb
+
+# A class on one server (docs/class-server.md): JupyterHub with every student's own JupyterLab of this environment,
+# the lessons copied into each home on first start, the datasets read-only from $(GAN_DATA_DIR), the teacher as
+# admin. Settings: class-server/jupyterhub_config.py. Its proxy is the npm package configurable-http-proxy, pinned
+# by class-server/node/package-lock.json and installed into class-server/node/node_modules (Node.js and npm:
+# Debian's nodejs and npm).
+HUB_PROXY := class-server/node/node_modules/.bin/configurable-http-proxy
+$(HUB_PROXY): class-server/node/package.json class-server/node/package-lock.json
+	npm ci --prefix class-server/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+hub-proxy: $(HUB_PROXY)
+
+hub: $(LAB_SETTINGS) $(HUB_PROXY)
+	$(BIN)/jupyterhub -f class-server/jupyterhub_config.py
+
+# The browser test through the hub needs the proxy: installed here (seconds), or that test is skipped in red
+hub-proxy-for-tests:
+	@command -v npm > /dev/null && $(MAKE) --no-print-directory $(HUB_PROXY) || \
+	  echo "Could not install configurable-http-proxy (npm): the browser test through the class hub will be skipped."
 
 clean:
 	rm -rf $(VENV) checkpoints .pytest_cache .ruff_cache

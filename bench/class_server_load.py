@@ -24,6 +24,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -45,7 +46,7 @@ PROXY = REPO / "class-server" / "node" / "node_modules" / ".bin" / "configurable
 
 OUT = REPO / "build" / "class-server"
 LOW_MEMORY = 1.5  # GiB: under this much memory left, the load test stops the class (never the machine's other work)
-PER_STUDENT = 1.0  # GiB a student's server and kernel may need (1.15 GiB resident each, measured with 2 students)
+PER_STUDENT = 0.9  # GiB a student's server and kernel need (proportional set size: 0.91 each, measured with 10)
 NOTEBOOK = "notebooks/02_conditional_gan.ipynb"  # in each student's home
 # The last cell the load test runs in each kernel: what the student got, in one line
 REPORT = (
@@ -356,9 +357,11 @@ def memory_available():
 
 
 def snapshot(state):
-    """Every file in the students' homes (notebooks, checkpoints) with its size: what a restart must not lose."""
+    """Every file in the students' homes (notebooks, checkpoints, settings) with its size: what a restart must not
+    lose. Not Jupyter's runtime files (a kernel's connection file goes when the kernel is shut down)."""
     homes = Path(state) / "homes"
-    return {str(path.relative_to(homes)): path.stat().st_size for path in homes.rglob("*") if path.is_file()}
+    files = (path for path in homes.rglob("*") if path.is_file() and "runtime" not in path.parts)
+    return {str(path.relative_to(homes)): path.stat().st_size for path in files}
 
 
 # --- one class --------------------------------------------------------------------------------------------------
@@ -375,7 +378,7 @@ def class_of(n, minutes, restart, data):
     token = secrets.token_hex(32)
     state = Path(tempfile.mkdtemp(prefix=f"gan-hub-load-{n}-"))
     names = [f"student{i:02d}" for i in range(1, n + 1)]
-    record = {"students": n, "minutes": minutes, "restart": restart, "load_before": load_average()}
+    record = {"students": n, "minutes": minutes, "load_before": load_average()}
     with class_hub(state, free_ports(), admin_token=token, GAN_DATA_DIR=data, GAN_HUB_THREADS=1) as hub:
         hub.api("POST", "/users", json={"usernames": names})
         students = [Student(hub, name) for name in names]
@@ -396,6 +399,20 @@ def class_of(n, minutes, restart, data):
         record["start_seconds"] = [round(s.get("start_seconds", float("nan")), 1) for s in starts]
         print(f"N={n}: {record['started']} of {n} servers started, slowest {max(record['start_seconds']):.1f} s")
 
+        record["load_during"] = []
+        sampler_stop = threading.Event()
+
+        def sample():
+            while not sampler_stop.wait(2):
+                record["load_during"].append(round(load_average(), 2))
+                record["memory_gib"] = max(record.get("memory_gib", 0), round(memory_of_students(state), 2))
+                if memory_available() < LOW_MEMORY:  # stop the class before the machine runs out
+                    record["aborted"] = f"under {LOW_MEMORY} GiB of memory left: the students' servers were stopped"
+                    hub.stop_servers()
+                    return
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
         smoke = all_at_once(lambda s: s.run_notebook({"GAN_SMOKE": "1"}), students)
         record["smoke"] = smoke
         print(f"N={n}: smoke runs without error: {sum(r.get('error') is None for r in smoke)} of {n}")
@@ -415,26 +432,13 @@ def class_of(n, minutes, restart, data):
 
             restarter = threading.Thread(target=restart_mid_class)
             restarter.start()
-        record["load_during"] = []
-        sampler_stop = threading.Event()
-
-        def sample():
-            while not sampler_stop.wait(5):
-                record["load_during"].append(round(load_average(), 2))
-                record["memory_gib"] = max(record.get("memory_gib", 0), round(memory_of_students(state), 2))
-                if memory_available() < LOW_MEMORY:  # stop the class before the machine runs out
-                    record["aborted"] = f"under {LOW_MEMORY} GiB of memory left: the students' servers were stopped"
-                    hub.stop_servers()
-                    return
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
         real = all_at_once(lambda s: s.run_notebook(env), students)
         sampler_stop.set()
         sampler.join()
         record["real"] = real
         if restart:
             restarter.join()
+        if "hub_down_seconds" in restarted:
             after = snapshot(state)
             lost = [path for path in restarted["files_before"] if path not in after]
             servers = [hub.api("GET", f"/users/{name}")["servers"].get("", {}) for name in names]
@@ -472,7 +476,7 @@ def summarise(records):
         )
         if "aborted" in r:
             lines.append(f"|  | aborted: {r['aborted']} ||||||||")
-        if "restart" in r:
+        if isinstance(r.get("restart"), dict):
             x = r["restart"]
             lines.append(
                 f"|  | hub restarted mid-training ({x['hub_down_seconds']} s down): {x['servers_back']} of {n} "
@@ -485,7 +489,6 @@ def summarise(records):
 
 SIZING_CHILD = """
 import sys, time, torch
-torch.set_num_threads(1)
 import gan_utils
 from gan_utils import recipes
 lesson, seconds = sys.argv[1], float(sys.argv[2])
@@ -503,10 +506,11 @@ print(trainer.precision, (trainer.step - before) / (time.perf_counter() - start)
 
 
 def sizing(seconds, combos):
-    """Steps a second per student for each lesson with k students (processes) pinned to c cores."""
+    """Steps a second per student for each lesson with k students (processes) pinned to c cores, each with t
+    PyTorch threads (``combos``: (k, c, t) triples)."""
     results = []
     for lesson in ("01", "02", "03"):
-        for k, c in combos:
+        for k, c, t in combos:
             cores = ",".join(str(i) for i in range(c))
             load = load_average()
             processes = [
@@ -514,7 +518,7 @@ def sizing(seconds, combos):
                     ["taskset", "-c", cores, sys.executable, "-c", SIZING_CHILD, lesson, str(seconds)],
                     stdout=subprocess.PIPE,
                     text=True,
-                    env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+                    env={**os.environ, "OMP_NUM_THREADS": str(t), "MKL_NUM_THREADS": str(t)},
                 )
                 for _ in range(k)
             ]
@@ -539,6 +543,70 @@ def sizing(seconds, combos):
     return results
 
 
+def default_minutes(lesson):
+    """The lesson's default training budget, read from its notebook: os.environ.get("GAN_MINUTES", "2")."""
+    notebook = nbformat.read(next((REPO / "notebooks").glob(f"{lesson}_*.ipynb")), as_version=4)
+    sources = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    return float(re.search(r'GAN_MINUTES", "([\d.]+)"', sources).group(1))
+
+
+def sizing_table(results, class_size=30):
+    """From the measured steps a second: what each lesson's default budget gives a student with k students on c
+    cores (read off the shipped reference runs), and the cores a student needs to keep the lesson's promise."""
+    from gan_utils.forecast import GOALS, reference_run, said, steps_to, value_at
+
+    lines = [
+        "| lesson, budget | k students on c cores, threads | steps/s per student (measured) | steps in the budget "
+        "| quality there (reference run) | goal met |",
+        "|---|---|---|---|---|---|",
+    ]
+    needs = []
+    for lesson in ("01", "02", "03"):
+        rows = [r for r in results if r["lesson"] == lesson]
+        if not rows:
+            continue
+        minutes, precision = default_minutes(lesson), rows[0]["precision"]
+        run, goal = reference_run(lesson, precision), GOALS[lesson]
+        for r in rows:
+            rate = sum(r["steps_per_second"]) / len(r["steps_per_second"])
+            steps = rate * 60 * minutes
+            value = value_at(run, steps)
+            met = value >= goal if run["higher_is_better"] else value <= goal
+            lines.append(
+                f"| {lesson}, {minutes:g} min | {r['students']} on {r['cores']}, {r.get('threads', 1)} thread(s) each "
+                f"| {rate:.1f} | {steps:,.0f} "
+                f"| {said(run, value)} | {'yes' if met else 'no'} |"
+            )
+        alone = [r for r in rows if r["students"] == 1 and r["cores"] == 1]
+        two = [r for r in rows if r["students"] == 1 and r["cores"] == 2 and r.get("threads") == 2]
+        if alone:
+            needed = steps_to(run, goal)
+            one_core = sum(alone[0]["steps_per_second"]) / len(alone[0]["steps_per_second"])
+            # the share of one core a student's one thread needs for the goal in the budget (sharing is fair: k
+            # students on c cores each get c/k of a core, which the measured rows check)
+            share = needed / (60 * minutes) / one_core if needed else float("inf")
+            two_cores = two[0]["steps_per_second"][0] if two else None
+            needs.append((lesson, minutes, needed, one_core, share, two_cores))
+    lines += [
+        "",
+        f"| lesson | goal | steps the reference run needed | one student alone on one core (steps/s) "
+        f"| cores per student (derived) | {class_size} students at once |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lesson, minutes, needed, one_core, share, two_cores in needs:
+        if share <= 1:
+            cores, total = f"{share:.2f}", f"{-(-class_size * share // 1):.0f} cores"
+        elif two_cores and needed / (60 * minutes) <= two_cores:
+            cores, total = "2 (two threads)", f"{2 * class_size} cores"
+        else:
+            cores = "more than the budget allows"
+            total = f"GAN_MINUTES={needed / one_core / 60:.1f} at one core each: {class_size} cores"
+        lines.append(
+            f"| {lesson} ({minutes:g} min) | {GOALS[lesson]:g} | {needed:,} | {one_core:.1f} | {cores} | {total} |"
+        )
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, nargs="+", default=[2, 5, 10, 20])
@@ -546,14 +614,22 @@ def main():
     parser.add_argument("--restart-with", type=int, default=5, help="restart the hub mid-training in this N's run")
     parser.add_argument("--sizing", action="store_true", help="measure steps a second for k students on c cores")
     parser.add_argument("--seconds", type=float, default=20, help="training time of each sizing measurement")
-    parser.add_argument("--combos", default="1x1,2x1,4x1,1x2,2x2,4x2", help="k students x c cores, for --sizing")
+    parser.add_argument(
+        "--combos", default="1x1,2x1,4x1,2x2,4x2,1x2t2", help="k students x c cores [t threads each], for --sizing"
+    )
+    parser.add_argument("--sizing-table", action="store_true", help="only print the table of the last --sizing")
     parser.add_argument("--data", default=os.environ.get("GAN_DATA_DIR") or str(REPO / "data"))
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.sizing:
-        combos = [tuple(int(x) for x in combo.split("x")) for combo in args.combos.split(",")]
+        combos = [re.fullmatch(r"(\d+)x(\d+)(?:t(\d+))?", combo).groups() for combo in args.combos.split(",")]
+        combos = [(int(k), int(c), int(t or 1)) for k, c, t in combos]
         results = sizing(args.seconds, combos)
         (OUT / "sizing.json").write_text(json.dumps(results, indent=1))
+        print(sizing_table(results))
+        return
+    if args.sizing_table:
+        print(sizing_table(json.loads((OUT / "sizing.json").read_text())))
         return
     records = []
     for n in args.students:

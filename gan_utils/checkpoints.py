@@ -7,6 +7,7 @@ the arguments it was built with and its weights, so it can be rebuilt without
 the notebook that trained it.
 """
 
+import os
 from pathlib import Path
 
 import torch
@@ -14,7 +15,9 @@ import torch
 from .data import REPO_ROOT, save_atomically
 from .models import build_model
 
-CHECKPOINT_DIR = REPO_ROOT / "checkpoints"
+# $GAN_CHECKPOINT_DIR (relative to the repository root, or absolute): on a class server each student's checkpoints
+# go to their own home (class-server/), not into the one shared repository
+CHECKPOINT_DIR = REPO_ROOT / (os.environ.get("GAN_CHECKPOINT_DIR") or "checkpoints")
 
 
 def pack_model(model):

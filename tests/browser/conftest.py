@@ -33,3 +33,46 @@ def pytest_terminal_summary(terminalreporter):
             "(Debian: `apt-get install chromium`) and run `make test-browser`.",
             red=True,
         )
+
+
+# --- the class hub (test_hub.py): `make hub`'s configuration behind its proxy, on ports of its own ---------------
+
+hub_skipped_because = []
+
+
+@pytest.fixture(scope="module")
+def class_hub_for(tmp_path_factory):
+    """``class_hub_for(env)``: a context manager running the class hub (bench/class_server_load.py starts it the
+    way `make hub` does) with ``env`` added; skipped loudly where configurable-http-proxy is not installed."""
+    import secrets
+    import sys
+
+    sys.path.insert(0, str(lab.REPO))  # bench/ is a package of the repository
+    from bench.class_server_load import NoProxy, check_proxy, class_hub, free_ports
+
+    try:
+        check_proxy()
+    except NoProxy as error:
+        hub_skipped_because.append(str(error))
+        pytest.skip(f"the hub's browser test skipped: {error}")
+
+    def start(env):
+        state = tmp_path_factory.mktemp("hub")
+        return class_hub(state, free_ports(), admin_token=secrets.token_hex(32), **env)
+
+    return start
+
+
+_browser_summary = pytest_terminal_summary
+
+
+def pytest_terminal_summary(terminalreporter):
+    _browser_summary(terminalreporter)
+    if hub_skipped_because:
+        terminalreporter.write_sep("!", "THE BROWSER TEST THROUGH THE CLASS HUB DID NOT RUN", red=True, bold=True)
+        terminalreporter.write_line(hub_skipped_because[0], red=True)
+        terminalreporter.write_line(
+            "Nothing checked that a student can log in to `make hub` and run a lesson. Install Node.js and npm "
+            "(Debian: `apt-get install nodejs npm`) and run `make test-browser`.",
+            red=True,
+        )
