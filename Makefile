@@ -38,7 +38,7 @@ lab: $(LAB_SETTINGS)
 # Before class: every dataset of the series into $(GAN_DATA_DIR) (default data/), downloaded if missing and verified,
 # so that the notebooks then run without a network. A read-only folder is only checked (docs/teaching.md).
 data: $(BIN)/.installed
-	$(BIN)/python -m gan_utils.prepare
+	$(BIN)/python tools/prepare.py
 
 # The student edition of the lessons: the "Your turn" answers cleared by nbgrader's preprocessors, as nbgrader
 # releases an assignment (tools/student_edition.py; docs/teaching.md: handing it out and grading it).

@@ -1,16 +1,23 @@
 """Helpers for the gan-notebooks series: the notebooks teach, this package does the plumbing.
 
-Read it top to bottom in this order: ``data``, ``models``, ``training``, ``recipes`` (how
-each notebook trains), ``live``, ``forecast`` (what this machine will reach in the budget), ``checkpoints``,
-``utils``, ``checks`` (the "Your turn" cells' checks) and ``toy`` (notebook 01's one-dimensional GAN); then,
-for notebook 02, ``phone``,
-``widget``, ``legibility`` and ``pretrain``, and for notebook 03, ``cifar_quality``. The last three are also commands
-(``python -m gan_utils.legibility``, ``python -m gan_utils.pretrain``, ``python -m gan_utils.cifar_quality``),
-so import them by name: ``from gan_utils.legibility import legibility``.
+Read it in this order: ``data``, ``models``, ``training``, ``recipes`` (how each notebook trains), ``live`` and
+``forecast`` (what a lesson shows while it trains), ``checkpoints`` (and the pretrained generators), ``utils``,
+``quality`` (the yardsticks: legibility, the Frechet distance), then what single lessons use: ``checks`` (the
+"Your turn" cells), ``toy`` (notebook 01's one-dimensional GAN), ``phone`` and ``widget`` (notebook 02), and
+``exercises`` (the worked solutions' measurements). The commands that make the data and the shipped models
+are in ``tools/``, outside the package.
 """
 
-from . import checks, recipes, toy
-from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_generator, save_checkpoint
+from . import checks, quality, recipes, toy
+from .checkpoints import (
+    CHECKPOINT_DIR,
+    PRETRAINED_CGAN,
+    PRETRAINED_DCGAN,
+    PRETRAINED_VANILLA,
+    load_checkpoint,
+    load_generator,
+    save_checkpoint,
+)
 from .data import DataNotFoundError, data_dir, load_cifar10, load_images, load_mnist
 from .forecast import Forecast
 from .live import LiveView, plot_history
@@ -30,9 +37,13 @@ from .widget import digit_picker
 
 __all__ = [
     "checks",
+    "quality",
     "recipes",
     "toy",
     "CHECKPOINT_DIR",
+    "PRETRAINED_CGAN",
+    "PRETRAINED_DCGAN",
+    "PRETRAINED_VANILLA",
     "ConditionalDiscriminator",
     "ConditionalGenerator",
     "digit_picker",

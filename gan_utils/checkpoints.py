@@ -18,6 +18,10 @@ from .models import build_model
 # $GAN_CHECKPOINT_DIR (relative to the repository root, or absolute): on a class server each student's checkpoints
 # go to their own home (class-server/), not into the one shared repository
 CHECKPOINT_DIR = REPO_ROOT / (os.environ.get("GAN_CHECKPOINT_DIR") or "checkpoints")
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"  # what ships with the package (tools/pretrain.py writes it)
+PRETRAINED_VANILLA = PRETRAINED_DIR / "mlp_gan_mnist.pt"  # notebook 01's MLP GAN, the generator only
+PRETRAINED_CGAN = PRETRAINED_DIR / "cgan_mnist.pt"  # notebook 02's conditional GAN
+PRETRAINED_DCGAN = PRETRAINED_DIR / "dcgan_cifar10.pt"  # notebook 03's DCGAN on CIFAR-10, with its training log
 
 
 def pack_model(model):

@@ -216,7 +216,8 @@ def _missing(name, root, error=None):
     reason = f" The download failed: {error}." if error else ""
     return DataNotFoundError(
         f"{name} is not in {root} and could not be downloaded.{reason}\n"
-        f"Connect to the internet and run again (torchvision downloads it to {root}), or point the "
+        f"Connect to the internet and run again (torchvision downloads it to {root}; `make data`, which runs "
+        f"tools/prepare.py, downloads and verifies every dataset of the series), or point the "
         f"GAN_DATA_DIR environment variable at a folder that already holds it in torchvision's layout "
         f"(for MNIST: GAN_DATA_DIR=/path/to/data with /path/to/data/MNIST/raw/ inside)."
     )

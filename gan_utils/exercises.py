@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .legibility import class_histogram, load_classifier
+from .quality import class_histogram, load_classifier, read, spread
 from .utils import generate, make_noise
 
 
@@ -36,10 +36,9 @@ def digit_report(G, n=1000, seed=3, sure_at=0.9):
     """What notebook 01's exercises print about ``n`` samples of an MLP generator: ``sure``, the share the
     digit classifier reads as some digit with at least ``sure_at`` confidence, and ``counts``, how many it
     reads as each digit (real MNIST: about n / 10 each)."""
-    fakes = generate(G, make_noise(n, G.latent_dim, seed=seed))
-    with torch.inference_mode():
-        confidence = load_classifier()(fakes).softmax(1).max(1).values
-    return {"sure": (confidence >= sure_at).float().mean().item(), "counts": class_histogram(fakes).tolist()}
+    confidence, digit = read(generate(G, make_noise(n, G.latent_dim, seed=seed)), load_classifier())[0].max(1)
+    counts = torch.bincount(digit, minlength=10).tolist()
+    return {"sure": (confidence >= sure_at).float().mean().item(), "counts": counts}
 
 
 @contextmanager
@@ -74,12 +73,6 @@ def train_mode_variety(G, n=100, seed=0):
 
 
 # --- notebook 03 ---------------------------------------------------------------------------------------
-
-
-def spread(images):
-    """The per-pixel standard deviation across ``images``, averaged over the pixels: near 0 when every
-    image is nearly the same (notebook 03's measure of variety)."""
-    return images.std(dim=0).mean().item()
 
 
 def most_common_digit(images):

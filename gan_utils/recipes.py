@@ -2,7 +2,7 @@
 
 Each recipe builds the two networks from the same seed (so the same starting weights every time)
 and returns a ``GANTrainer`` ready to ``train``. The notebooks show these functions and call them;
-``gan_utils.pretrain`` and the scripts in ``bench/`` call the same ones, so what a notebook teaches,
+``tools/pretrain.py`` and the scripts in ``bench/`` call the same ones, so what a notebook teaches,
 what ships pretrained and what is measured cannot drift apart.
 
 Every recipe samples from an average of the generator's weights (``ema``, see ``GANTrainer``):

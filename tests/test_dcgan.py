@@ -5,8 +5,6 @@ from PIL import Image
 import gan_utils
 from gan_utils import DCGANDiscriminator, DCGANGenerator
 
-SAMPLES = "../shared/data/cifar10-samples"  # relative paths start at the repository root
-
 
 def n_parameters(model):
     return sum(p.numel() for p in model.parameters())
@@ -47,17 +45,17 @@ def test_weights_start_from_the_dcgan_initialisation():
     assert abs(scales.mean() - 1) < 5e-3 and abs(scales.std() - 0.02) < 5e-3
 
 
-def test_mnist_resized_to_32():
+def test_mnist_resized_to_32(data_dir):
     images = gan_utils.load_images("mnist", image_size=32)
     assert images.shape == (60_000, 1, 32, 32)
     assert images.min() >= -1 and images.max() <= 1
 
 
-def test_a_folder_of_images(tmp_path):
-    images = gan_utils.load_images(SAMPLES, image_size=32)
+def test_a_folder_of_images(cifar_samples):
+    images = gan_utils.load_images(str(cifar_samples), image_size=32)
     assert images.shape == (20, 3, 32, 32)
     assert images.min() >= -1 and images.max() <= 1 and images.std() > 0.1
-    bigger = gan_utils.load_images(SAMPLES, image_size=64)
+    bigger = gan_utils.load_images(str(cifar_samples), image_size=64)
     assert bigger.shape == (20, 3, 64, 64)
 
 
@@ -69,8 +67,8 @@ def test_missing_datasets_say_what_to_do(tmp_path, monkeypatch):
         gan_utils.load_images("cifar10", download=False)
 
 
-def test_dcgan_trains_saves_every_n_steps_and_writes_a_timelapse(tmp_path):
-    images = gan_utils.load_images(SAMPLES, image_size=32)
+def test_dcgan_trains_saves_every_n_steps_and_writes_a_timelapse(tmp_path, cifar_samples):
+    images = gan_utils.load_images(str(cifar_samples), image_size=32)
     gan_utils.seed_everything(0)
     G, D = DCGANGenerator(latent_dim=16, image_size=32, width=8), DCGANDiscriminator(image_size=32, width=8)
     saved = []

@@ -21,7 +21,10 @@ def test_recipes_have_the_notebooks_settings():
     assert cgan.D.config["projection"] and not recipes.conditional_gan(projection=False).D.config["projection"]
     dcgan = recipes.dcgan()
     assert (dcgan.batch_size, dcgan.label_smoothing) == (64, 0.0)
-    assert dcgan.opt_D.param_groups[0]["lr"] == 2e-4 and dcgan.G.image_shape == (3, 32, 32)
+    assert dcgan.G.config == {"latent_dim": 100, "channels": 3, "image_size": 32, "width": 64}
+    assert dcgan.D.config == {"channels": 3, "image_size": 32, "width": 64}
+    for optimizer in (dcgan.opt_G, dcgan.opt_D):
+        assert optimizer.param_groups[0]["lr"] == 2e-4 and optimizer.param_groups[0]["betas"] == (0.5, 0.999)
     assert recipes.dcgan(channels=1).G.image_shape == (1, 32, 32)
 
 

@@ -1,7 +1,7 @@
 """Carry the JPEG copy of CIFAR-10 to a rented GPU machine, which receives only this repository (64 MiB at most).
 
-    python gpu/pack_cifar.py pack                 # here: writes gpu/data/cifar10_jpeg.pt (git-ignored)
-    python gpu/pack_cifar.py unpack DEST          # there: writes DEST/train/<class>/NNNN.jpg and DEST/test/...
+    python tools/gpu/pack_cifar.py pack           # here: writes tools/gpu/data/cifar10_jpeg.pt (git-ignored)
+    python tools/gpu/pack_cifar.py unpack DEST    # there: writes DEST/train/<class>/NNNN.jpg and DEST/test/...
 
 The file holds, for each split, the bytes of every JPEG file end to end in one uint8 tensor, where each
 file starts and ends (``offsets``), and its path inside the split's folder: 56 MB for the 60,000 files.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PACKED = REPO_ROOT / "gpu" / "data" / "cifar10_jpeg.pt"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKED = Path(__file__).resolve().parent / "data" / "cifar10_jpeg.pt"
 
 
 def pack_split(folder):
@@ -46,7 +46,7 @@ def pack(source, out):
 def unpack(packed_file, dest):
     """Write the files of ``packed_file`` back into an ``ImageFolder`` tree under ``dest``."""
     if not packed_file.is_file():
-        sys.exit(f"error: no {packed_file}. Run `python gpu/pack_cifar.py pack` on a machine with the data first.")
+        sys.exit(f"error: no {packed_file}. Run `python tools/gpu/pack_cifar.py pack` where the data is, first.")
     packed = torch.load(packed_file, weights_only=True)
     for split, content in packed.items():
         data, offsets = content["bytes"].numpy(), content["offsets"].tolist()
@@ -61,7 +61,7 @@ def unpack(packed_file, dest):
 def main():
     parser = argparse.ArgumentParser(description="Pack the JPEG copy of CIFAR-10 for the GPU machine, or unpack it.")
     commands = parser.add_subparsers(dest="command", required=True)
-    pack_command = commands.add_parser("pack", help="write gpu/data/cifar10_jpeg.pt")
+    pack_command = commands.add_parser("pack", help="write tools/gpu/data/cifar10_jpeg.pt")
     default_source = Path(os.environ.get("GAN_DATA_DIR") or REPO_ROOT / "data") / "cifar10-jpeg"
     pack_command.add_argument("--source", type=Path, default=default_source, help="default: $GAN_DATA_DIR/cifar10-jpeg")
     pack_command.add_argument("--out", type=Path, default=PACKED)

@@ -1,3 +1,5 @@
+"""gan_utils.utils: nearest_images, which notebook 03 uses to catch a generator that copies its training images."""
+
 import torch
 
 from gan_utils.utils import nearest_images

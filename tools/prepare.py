@@ -1,8 +1,8 @@
 """Get every dataset of the series into the data folder before class, and check what is there.
 
-    python -m gan_utils.prepare                  # download what is missing, then verify everything
-    python -m gan_utils.prepare --check          # verify only; never download (a shared, read-only folder)
-    python -m gan_utils.prepare mnist cifar10    # only these: mnist, fashion-mnist, cifar10
+    python tools/prepare.py                  # download what is missing, then verify everything
+    python tools/prepare.py --check          # verify only; never download (a shared, read-only folder)
+    python tools/prepare.py mnist cifar10    # only these: mnist, fashion-mnist, cifar10
 
 ``make data`` runs the first line. The data folder is the package's: ``$GAN_DATA_DIR`` (a relative path
 starts at the repository root), else ``data/`` in the repository. Once it holds the three datasets, the
@@ -33,9 +33,9 @@ from torchvision import datasets
 from torchvision.datasets.utils import calculate_md5
 from tqdm.auto import tqdm
 
-from .data import data_dir
+from gan_utils.data import data_dir
+from gan_utils.quality import CLASSES as CIFAR10_CLASSES
 
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 DOWNLOAD_TIMEOUT = 60  # seconds without an answer before a download gives up (a stalled school proxy)
 
 
@@ -267,7 +267,7 @@ def summary(results, root, can_write, allow_download):
     else:
         advice.append(
             "connect to the internet (or set HTTPS_PROXY / HTTP_PROXY for a school proxy) and run `make data` "
-            f"again, or `python -m gan_utils.prepare {names}`; what is already there is kept, not downloaded again."
+            f"again, or `python tools/prepare.py {names}`; what is already there is kept, not downloaded again."
         )
         advice.append(
             "or copy the folders from a machine that has them (same layout: MNIST/raw/, FashionMNIST/raw/, "

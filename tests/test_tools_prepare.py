@@ -1,4 +1,4 @@
-"""``python -m gan_utils.prepare`` (``make data``): download into the data folder, verify, and say clearly
+"""``python tools/prepare.py`` (``make data``): download into the data folder, verify, and say clearly
 what is missing. The downloads are served from this machine (a tiny MNIST-format set, gzipped, on a local
 HTTP server), so the whole path through torchvision runs without the internet."""
 
@@ -19,8 +19,8 @@ from conftest import SHARED_DATA
 from torchvision import datasets
 
 import gan_utils
-from gan_utils import prepare
-from gan_utils.prepare import DATASETS, Dataset, check, cifar10_jpeg
+from tools import prepare
+from tools.prepare import DATASETS, Dataset, check, cifar10_jpeg
 
 TRAIN, TEST = 5, 3  # images in the tiny set
 
@@ -67,7 +67,8 @@ def tiny_mnist(tmp_path, monkeypatch):
             requests.append(self.path)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=served))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a short poll: shutdown() waits for the next one (0.5 s by default, at the end of every test)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     monkeypatch.setattr(datasets.MNIST, "mirrors", [f"http://127.0.0.1:{server.server_address[1]}/"])
     yield spec, files, requests
     server.shutdown()

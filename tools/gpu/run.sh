@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The GPU job of issue 10, run from the repository root on a rented GPU machine:
-#   1. unpack the JPEG copy of CIFAR-10 (gpu/data/cifar10_jpeg.pt, made here by `python gpu/pack_cifar.py pack`);
-#   2. train the CIFAR-10 yardstick's classifier (gan_utils.cifar_quality), CLASSIFIER_EPOCHS passes;
+#   1. unpack the JPEG copy of CIFAR-10 (tools/gpu/data/cifar10_jpeg.pt, made here by `python tools/gpu/pack_cifar.py pack`);
+#   2. train the CIFAR-10 yardstick's classifier (gan_utils.quality.cifar_quality), CLASSIFIER_EPOCHS passes;
 #   3. train notebook 03's 32x32 DCGAN for DCGAN_MINUTES, measuring it every EVERY_STEPS steps and keeping
 #      the best generator by the yardstick's Frechet distance.
 # Each result lands in $OUT as soon as it exists, so a run cut short still returns what it made:
 #   $OUT/log.txt (this output), $OUT/cifar10_classifier.pt, $OUT/dcgan_cifar10.pt (rewritten at each new best).
 # A quick check on a CPU: OUT=/tmp/out CLASSIFIER_EPOCHS=0.02 DCGAN_MINUTES=0.2 EVERY_STEPS=20 \
-#   PYTHON=.venv/bin/python bash gpu/run.sh
+#   PYTHON=.venv/bin/python bash tools/gpu/run.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 : "${OUT:?set OUT to the folder for the results}"
 PYTHON=${PYTHON:-python3}
@@ -29,15 +29,15 @@ job() {
         "cuda:", torch.cuda.is_available())'
 
     stamp "unpacking the JPEG copy of CIFAR-10 into $GAN_DATA_DIR/cifar10-jpeg"
-    "$PYTHON" gpu/pack_cifar.py unpack "$GAN_DATA_DIR/cifar10-jpeg"
+    "$PYTHON" tools/gpu/pack_cifar.py unpack "$GAN_DATA_DIR/cifar10-jpeg"
 
     stamp "training the classifier"
-    "$PYTHON" -m gan_utils.pretrain cifar-classifier --epochs "$CLASSIFIER_EPOCHS"
+    "$PYTHON" tools/pretrain.py cifar10-classifier --epochs "$CLASSIFIER_EPOCHS"
     cp gan_utils/pretrained/cifar10_classifier.pt "$OUT/"
     stamp "classifier copied to $OUT"
 
     stamp "training the DCGAN"
-    "$PYTHON" -m gan_utils.pretrain dcgan --minutes "$DCGAN_MINUTES" --every-steps "$EVERY_STEPS" \
+    "$PYTHON" tools/pretrain.py dcgan --minutes "$DCGAN_MINUTES" --every-steps "$EVERY_STEPS" \
         --out "$OUT/dcgan_cifar10.pt"
     stamp "done"
 }
