@@ -4,7 +4,7 @@ Each notebook runs top to bottom in a fresh kernel (nbclient), in its default mo
 budget, exercises off), with this process's environment: to stand for a CPU without bfloat16 at half the
 reference machine's speed, run it as
 
-    GAN_BFLOAT16=0 OMP_NUM_THREADS=1 GAN_DATA_DIR=../shared/data .venv/bin/python bench/forecast_check.py 01 02
+    GAN_BFLOAT16=0 OMP_NUM_THREADS=1 GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.forecast_check 01 02
 
 The table gives, for each lesson, what the forecast said a few seconds into training (steps in the budget and
 the reference run's quality at that step) and what the run then made and measured: notebook 01's Frechet
@@ -16,9 +16,10 @@ import os
 import re
 from pathlib import Path
 
-import common
 import nbformat
 from nbclient import NotebookClient
+
+from bench import harness
 
 LESSONS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = {"01": "01_vanilla_gan.ipynb", "02": "02_conditional_gan.ipynb"}
@@ -62,16 +63,16 @@ def check(lesson):
     return [NAMES[lesson], precision, forecast.group(1), forecast_quality, steps, reached]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("lessons", nargs="*", default=["01", "02"], choices=sorted(NAMES))
-    common.add_docs_arguments(parser)
-    args = parser.parse_args()
+    harness.add_docs_arguments(parser)
+    args = harness.parse(parser, argv, __spec__.name)
     header = ["notebook", "precision", "forecast: steps", "forecast: quality", "made: steps", "reached"]
     rows = [check(lesson) for lesson in args.lessons]
     settings = ", ".join(f"{key}={os.environ[key]}" for key in ("GAN_BFLOAT16", "OMP_NUM_THREADS") if key in os.environ)
-    text = f"Settings: {settings or 'the defaults'}.\n\n" + common.table(header, rows)
-    common.report("forecast_check", text, args)
+    text = f"Settings: {settings or 'the defaults'}.\n\n" + harness.table(header, rows)
+    harness.report("forecast_check", text, args)
 
 
 if __name__ == "__main__":

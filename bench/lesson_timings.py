@@ -1,7 +1,7 @@
 """How long each part of a lesson takes: every cell of a notebook's default run, timed, and summed by section.
 
-    OMP_NUM_THREADS=1 GAN_DATA_DIR=../shared/data .venv/bin/python bench/lesson_timings.py [01 02 03]
-    ... bench/lesson_timings.py --solutions [01 02 03]      # the worked solutions (notebooks/solutions/)
+    OMP_NUM_THREADS=1 GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.lesson_timings [01 02 03]
+    ... -m bench.lesson_timings --solutions [01 02 03]      # the worked solutions (notebooks/solutions/)
 
 Each notebook runs as a class runs it with "Run All": in its default mode (GAN_SMOKE unset, so the training
 cells use their whole GAN_MINUTES budget), in a fresh kernel started by nbclient (the kernel JupyterLab
@@ -23,13 +23,13 @@ import os
 import time
 from pathlib import Path
 
-import common
 import nbformat
 from nbclient import NotebookClient
 
 import gan_utils
+from bench import harness
+from bench.harness import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "teaching.md"
 LESSONS = ROOT / "notebooks"
 SOLUTIONS = LESSONS / "solutions"
@@ -53,7 +53,7 @@ def kernel_environment(path):
     notebook 03 the JPEG copy of CIFAR-10 where torchvision's copy is missing. Returns (env, note)."""
     env = dict(os.environ)
     env.pop("GAN_SMOKE", None)
-    env.pop("TQDM_DISABLE", None)  # set by bench/common.py for its own tables; a class sees the progress bars
+    env.pop("TQDM_DISABLE", None)  # set by bench/__init__.py for its own tables; a class sees the progress bars
     note = ""
     data = gan_utils.data_dir()
     jpeg = data / "cifar10-jpeg" / "train"
@@ -116,7 +116,7 @@ def report(path, kernel_seconds, seconds, notebook, env, note, load_before, load
         rows.append([str(number), heading, str(len(cells)), minutes(total), longest])
     total = kernel_seconds + sum(seconds.values())
     rows.append(["", "**all**", str(len(seconds)), f"**{total / 60:.1f}**", ""])
-    table = common.table(["#", "section", "code cells", "minutes", "its slowest cell"], rows)
+    table = harness.table(["#", "section", "code cells", "minutes", "its slowest cell"], rows)
     threads = env.get("OMP_NUM_THREADS", "unset (PyTorch's default)")
     gan = " ".join(f"{key}={value}" for key, value in sorted(env.items()) if key.startswith("GAN_"))
     lines = [
@@ -133,14 +133,14 @@ def fmt_load(load):
     return ", ".join(f"{value:.2f}" for value in load)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", help="which notebooks, by number or path (default: all three)")
     parser.add_argument("--solutions", action="store_true", help="time the worked solutions instead of the lessons")
     parser.add_argument("--executed", type=Path, default=ROOT / "build" / "lesson_timings", help="where to save them")
     parser.add_argument("--docs", type=Path, default=DOCS, help="results file (default docs/teaching.md)")
     parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
-    args = parser.parse_args()
+    args = harness.parse(parser, argv, __spec__.name)
 
     folder = SOLUTIONS if args.solutions else LESSONS
     paths = [Path(name) for name in args.notebooks if name.endswith(".ipynb")]
@@ -158,7 +158,7 @@ def main():
         print()
         print(text)
         if not args.no_docs:
-            common.write_results(name, text, args.docs)
+            harness.write_results(name, text, args.command, args.docs)
 
 
 if __name__ == "__main__":

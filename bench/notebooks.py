@@ -6,7 +6,7 @@ from start to exit: kernel start-up and imports included. The widget measurement
 ``DigitPicker.render()`` for 010-1234-5678 (11 digits: tokenize, generate, encode the PNG, update the
 widget) with the pretrained generator, after a warm-up.
 
-    GAN_DATA_DIR=../shared/data .venv/bin/python bench/notebooks.py [--notebooks 01 02 03] [--renders 200]
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.notebooks [--notebooks 01 02 03] [--renders 200]
 """
 
 import argparse
@@ -15,16 +15,14 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import common
 
 import gan_utils
-from gan_utils.pretrain import PRETRAINED_CGAN
+from bench import harness
+from gan_utils.checkpoints import PRETRAINED_CGAN
 from gan_utils.widget import DigitPicker
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("0*.ipynb"))
-SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
+NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("0*.ipynb"))
+SANITIZE = harness.ROOT / "tests" / "nbval_sanitize.cfg"
 
 
 def run_notebook(path):
@@ -56,12 +54,12 @@ def render_times(renders, text="010-1234-5678"):
     return sorted(times)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", nargs="*", default=[p.name[:2] for p in NOTEBOOKS], help="e.g. 01 03")
     parser.add_argument("--renders", type=int, default=200)
-    common.add_docs_arguments(parser)
-    args = parser.parse_args()
+    harness.add_docs_arguments(parser)
+    args = harness.parse(parser, argv, __spec__.name)
 
     rows, total = [], 0.0
     for path in NOTEBOOKS:
@@ -74,11 +72,11 @@ def main():
     times = render_times(args.renders)
     median, low, high = statistics.median(times), times[len(times) // 10], times[9 * len(times) // 10]
     text = (
-        common.table(["notebook (GAN_SMOKE=1, nbval)", "wall s", "pytest says"], rows)
+        harness.table(["notebook (GAN_SMOKE=1, nbval)", "wall s", "pytest says"], rows)
         + f"\n\nWidget: one re-render of 010-1234-5678 in the digit picker: median {median:.2f} ms "
         f"(10th-90th percentile {low:.2f}-{high:.2f} ms, {args.renders} re-renders)."
     )
-    common.report("notebooks", text, args)
+    harness.report("notebooks", text, args)
 
 
 if __name__ == "__main__":

@@ -1,240 +1,288 @@
-"""Which changes to a notebook's recipe learn faster? One solo run per variant, measured every few steps.
+"""Which recipe learns faster? A notebook's recipe against variants that each change one thing.
 
-For notebook 02's conditional GAN or notebook 03's DCGAN (on MNIST at 32x32, or with ``--model 03-cifar10``
-on the JPEG copy of CIFAR-10's training images, read by its yardstick), each variant starts from
-the recipe (``gan_utils.recipes``, the same initial weights) and changes one thing: the learning rate of
-one network or both (different rates per network: Heusel et al. 2017, "TTUR"), the batch size, label
-smoothing, dropout, Adam's betas, or (``no_projection``) notebook 02's discriminator without its projection,
-the recipe as it was before. The variants train one after another in one process (so each run's random
-numbers are those of a notebook's run), once per seed in ``--seeds``, for ``--steps`` steps, and every
-``--check`` steps ``mnist_quality`` reads 5,000 samples of the averaged generator (and of averages with
-other decays, ``--decays``, kept beside it in the same run: the average changes no training, so one run
-measures them all): the Frechet distance to the real test digits and, for notebook 02, the legibility as
-the notebook measures it (100 samples of each digit). Measuring is not counted as training time.
+For notebook 01's MLP GAN, 02's conditional GAN or 03's DCGAN (on MNIST at 32x32, or ``--model 03-cifar10`` on the
+JPEG copy of CIFAR-10), each variant starts from the recipe (``gan_utils.recipes``: the same initial weights) and
+changes one thing: the learning rate of one network or both (different rates per network: Heusel et al. 2017,
+"TTUR"), the batch size, label smoothing, dropout, Adam's betas; ``no_projection`` is notebook 02's discriminator
+without its projection; ``seed_000_networks`` are source post 000's bigger networks (three hidden layers, dropout
+0.5) in notebook 02's trainer and settings, both with the post's glued-on label; ``before`` is the recipe as it
+shipped before issue 12 (no average of the generator's weights; notebook 01 at batch 64 with lr 5e-4; notebook
+02 without the projection).
 
-The table gives each run's quality at the step budget (``--steps``: what the notebook's minutes give;
-notebook 02's ``GAN_MINUTES=1`` is about 9,000 steps on this CPU), each variant's mean over its seeds, and
-the training images per second: a variant whose steps cost more (a larger batch) must learn more per step
-to pay for them.
+All runs (each variant from each seed in ``--seeds``) train in turns, one check's steps each, so that they see
+the same machine; each draws its own random numbers, so its run is the one it would make alone. Every
+``--check`` steps the yardstick reads ``--n`` samples of the generator itself ("raw") and of the one it samples
+from (the average of its weights): the Frechet distance and, for notebook 02, the legibility as the notebook
+measures it (100 samples of each digit); measuring is not counted as training time. The table gives each run's
+quality at ``--steps`` (what the notebook's minutes give: notebook 02's ``GAN_MINUTES=1`` is about 9,000 steps
+here), each variant's mean over its seeds and the images per second: a variant whose steps cost more must learn
+more per step to pay for them.
 
-    GAN_DATA_DIR=../shared/data .venv/bin/python bench/recipe_variants.py --model 02 [--steps 9000] [--check 1500]
-        [--variants recipe lr_D_2e-3 ...] [--seeds 0 1 2] [--decays 0.99 0.999] [--dump runs.json]
-    .venv/bin/python bench/recipe_variants.py --model 02 --summarise runs.json   # the table again, no training
+With ``--against NAME`` (``before``, say) the table is instead time to quality: the threshold is NAME's quality at
+its end (the mean of its last two checks); a run reaches it at the first check where the mean of that check and
+the one before does; the seconds to it are the steps to it times the run's seconds per step over its whole run
+(all took turns, so all saw the same mix of load; the clock at a crossing would say how busy the machine was
+then), and the ratio NAME / variant: 2x means what NAME gets, the variant gets in half the time.
+
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.recipe_variants --model 02 [--variants recipe lr_D_2e-3]
+        [--seeds 0 1 2] [--steps 9000] [--check 1500] [--precision float32] [--dump runs.json]
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.recipe_variants --model 01 --variants before recipe
+        --against before [--steps 20000 --check 1000]
+    .venv/bin/python -m bench.recipe_variants --summarise runs.json [more.json ...] [--against before]
 """
 
 import argparse
 import json
-import time
 from functools import partial
 from pathlib import Path
 
-import common
 import torch
-from torch.optim.swa_utils import AveragedModel
+from torch import nn
 
 import gan_utils
-from gan_utils import recipes
-from gan_utils.cifar_quality import cifar_quality, real_folder
-from gan_utils.legibility import legibility, load_classifier, mnist_quality
-from gan_utils.training import ema_update
+from bench import harness
+
+# --- source post 000's conditional networks ----------------------------------------------------------------
 
 
-def set_lr(trainer, G=None, D=None):
-    """Change the learning rate of one network or both (before training: the optimizers hold no state yet)."""
-    for opt, lr in ((trainer.opt_G, G), (trainer.opt_D, D)):
-        if lr is not None:
-            opt.param_groups[0]["lr"] = lr
-    return trainer
+def seed_mlp(sizes, dropout):
+    """Linear layers of ``sizes`` with LeakyReLU(0.2) and dropout between them, as post 000 writes them."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2), gan_utils.models.Dropout(dropout)]
+    return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
 
-def change(trainer, **settings):
-    """Change the trainer's batch size or label smoothing."""
-    for name, value in settings.items():
-        setattr(trainer, name, value)
-    return trainer
+class SeedGenerator(nn.Module):
+    """Post 000's generator: noise + one-hot digit -> 256 -> 512 -> 1024 -> 784, dropout 0.5."""
+
+    def __init__(self, latent_dim=64, num_classes=10):
+        super().__init__()
+        self.latent_dim, self.num_classes, self.image_shape = latent_dim, num_classes, (1, 28, 28)
+        self.net = seed_mlp([latent_dim + num_classes, 256, 512, 1024, 784], 0.5)
+
+    def forward(self, z, labels):
+        y = nn.functional.one_hot(labels, self.num_classes).to(z.dtype)
+        return torch.tanh(self.net(torch.cat([z, y], 1))).view(-1, *self.image_shape)
 
 
-def set_dropout(trainer, G=None, D=None):
-    """Change the dropout of every dropout layer of one network or both. (The average of the generator
-    samples in eval mode, without dropout, whatever its rate.)"""
-    for network, p in ((trainer.G, G), (trainer.D, D)):
-        for layer in network.modules():
-            if p is not None and isinstance(layer, gan_utils.models.Dropout):
-                layer.p = p
-    return trainer
+class SeedDiscriminator(nn.Module):
+    """Post 000's discriminator: image + one-hot digit -> 1024 -> 512 -> 256 -> one logit, dropout 0.5."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.num_classes = num_classes
+        self.net = seed_mlp([784 + num_classes, 1024, 512, 256, 1], 0.5)
+
+    def forward(self, x, labels):
+        y = nn.functional.one_hot(labels, self.num_classes).to(x.dtype)
+        return self.net(torch.cat([x.flatten(1), y], 1)).squeeze(1)
 
 
-def set_betas(trainer, betas):
-    """Change Adam's betas for both networks (before training, as ``set_lr``)."""
-    for opt in (trainer.opt_G, trainer.opt_D):
-        opt.param_groups[0]["betas"] = betas
-    return trainer
+def seed_000_networks(seed):
+    """Post 000's networks in notebook 02's trainer, with its settings."""
+    lesson = harness.recipe("02", seed)
+    gan_utils.seed_everything(seed)
+    settings = lesson.opt_G.param_groups[0]
+    return gan_utils.GANTrainer(
+        SeedGenerator(), SeedDiscriminator(), settings["lr"], settings["betas"], lesson.label_smoothing, seed,
+        batch_size=lesson.batch_size, ema=lesson.ema,
+    )  # fmt: skip
 
 
-# Variants that build the recipe with other arguments; every other variant changes a trainer built as the recipe.
-BUILT_WITH = {"no_projection": {"projection": False}}  # notebook 02's recipe before the projection
+# --- the variants --------------------------------------------------------------------------------------------
 
-
-def build(model, seed, name="recipe"):
-    if model == "02":
-        return recipes.conditional_gan(seed, **BUILT_WITH.get(name, {}))
-    if model == "03-cifar10":
-        return recipes.dcgan(seed)
-    return recipes.dcgan(seed, channels=1, image_size=32)
-
-
-# Each variant: the recipe, then one change.
+# Each variant: the recipe's arguments (projection, ema) or another builder (build), then harness.tweak's changes.
 VARIANTS = {
+    "01": {  # the recipe: lr 1e-3, batch 256, label smoothing 0.1
+        "recipe": {},
+        "before": {"ema": None, "lr": 5e-4, "batch_size": 64},
+    },
     "02": {  # the recipe: lr 1e-3 for both, batch 256, label smoothing 0.1, D with the projection
-        "recipe": lambda t: t,
-        "no_projection": lambda t: t,  # built without the projection: see BUILT_WITH
-        "lr_D_2e-3": lambda t: set_lr(t, D=2e-3),
-        "lr_G_2e-3": lambda t: set_lr(t, G=2e-3),
-        "lr_both_2e-3": lambda t: set_lr(t, G=2e-3, D=2e-3),
-        "lr_D_5e-4": lambda t: set_lr(t, D=5e-4),
-        "no_smoothing": lambda t: change(t, label_smoothing=0.0),
-        "batch_512_lr_2e-3": lambda t: change(set_lr(t, G=2e-3, D=2e-3), batch_size=512),
-        "G_dropout_0": lambda t: set_dropout(t, G=0.0),
-        "G_dropout_0_lr_D_2e-3": lambda t: set_lr(set_dropout(t, G=0.0), D=2e-3),
-        "D_dropout_0.5": lambda t: set_dropout(t, D=0.5),
-        "betas_0.5_0.99": lambda t: set_betas(t, (0.5, 0.99)),
+        "recipe": {},
+        "before": {"projection": False, "ema": None},
+        "no_projection": {"projection": False},
+        "seed_000_networks": {"build": seed_000_networks},
+        "lr_D_2e-3": {"lr_D": 2e-3},
+        "lr_G_2e-3": {"lr_G": 2e-3},
+        "lr_both_2e-3": {"lr": 2e-3},
+        "lr_D_5e-4": {"lr_D": 5e-4},
+        "no_smoothing": {"label_smoothing": 0.0},
+        "batch_512_lr_2e-3": {"lr": 2e-3, "batch_size": 512},
+        "G_dropout_0": {"dropout_G": 0.0},
+        "G_dropout_0_lr_D_2e-3": {"dropout_G": 0.0, "lr_D": 2e-3},
+        "D_dropout_0.5": {"dropout_D": 0.5},
+        "betas_0.5_0.99": {"betas": (0.5, 0.99)},
     },
     "03": {  # the recipe: lr 2e-4 for both, batch 64, no label smoothing
-        "recipe": lambda t: t,
-        "lr_D_4e-4": lambda t: set_lr(t, D=4e-4),
-        "lr_G_4e-4": lambda t: set_lr(t, G=4e-4),
-        "lr_both_4e-4": lambda t: set_lr(t, G=4e-4, D=4e-4),
-        "batch_32": lambda t: change(t, batch_size=32),
-        "batch_128_lr_4e-4": lambda t: change(set_lr(t, G=4e-4, D=4e-4), batch_size=128),
-        "smoothing_0.1": lambda t: change(t, label_smoothing=0.1),
+        "recipe": {},
+        "before": {"ema": None},
+        "lr_D_4e-4": {"lr_D": 4e-4},
+        "lr_G_4e-4": {"lr_G": 4e-4},
+        "lr_both_4e-4": {"lr": 4e-4},
+        "batch_32": {"batch_size": 32},
+        "batch_128_lr_4e-4": {"lr": 4e-4, "batch_size": 128},
+        "smoothing_0.1": {"label_smoothing": 0.1},
     },
 }
-
-
 VARIANTS["03-cifar10"] = VARIANTS["03"]  # notebook 03's DCGAN on its own data
+STEPS = {"01": 20_000, "02": 9000, "03": 2800, "03-cifar10": 3900}  # about a default run on a laptop at half speed
+CHECKS = {"01": 1000, "02": 1500, "03": 400, "03-cifar10": 1300}
 
 
-def data(model):
-    if model == "03":
-        return gan_utils.load_images("mnist", image_size=32), None
-    if model == "03-cifar10":  # the JPEG copy of CIFAR-10's training images
-        return gan_utils.load_images(real_folder(train=True), image_size=32), None
-    return gan_utils.load_mnist()
+def build(model, name, seed, precision="auto"):
+    """The trainer of one variant from one seed."""
+    changes = dict(VARIANTS[model][name])
+    make = changes.pop("build", None)
+    arguments = {key: changes.pop(key) for key in ("projection", "ema") if key in changes}
+    trainer = make(seed) if make else harness.recipe(model, seed, **arguments)
+    if precision != "auto":
+        changes["bfloat16"] = precision == "bfloat16"
+    return harness.tweak(trainer, **changes)
 
 
-def keep_extra_averages(trainer, decays):
-    """More averages of the generator's weights, each updated after every training step like the trainer's own."""
-    averages = {
-        decay: AveragedModel(trainer.G, multi_avg_fn=partial(ema_update, decay), use_buffers=True) for decay in decays
-    }
-    train_step = trainer.train_step
+def race(args):
+    """Every variant from every seed, in turns to each check; returns the runs (dicts, as ``--dump`` writes)."""
+    images, labels = harness.data(args.model)
+    contenders = []
+    for name in args.variants or VARIANTS[args.model]:
+        for seed in args.seeds:
+            trainer = build(args.model, name, seed, args.precision)
+            contenders.append(harness.Contender(f"{name} ({seed})", trainer, images, labels))
+            contenders[-1].variant, contenders[-1].seed = name, seed
+    yardsticks = {"distance": partial(harness.distance, model=args.model, n=args.n)}
+    if args.model == "02":
+        yardsticks["legible"] = harness.legible
+    marks = sorted({*range(args.check, args.steps + 1, args.check), args.steps})
 
-    def step_then_average(*args):
-        train_step(*args)
-        for average in averages.values():
-            average.update_parameters(trainer.G)
+    def turn(c):
+        c.turn(steps=next(mark for mark in marks if mark > c.trainer.step) - c.trainer.step)
+        raw = {f"raw {key}": score(c.trainer.G) for key, score in yardsticks.items()}  # the generator itself
+        c.measure(**yardsticks, raw=lambda _: raw)
+        if args.dump:
+            Path(args.dump).write_text(json.dumps(runs(), indent=1))
 
-    trainer.train_step = step_then_average
-    return averages
+    def runs():
+        return [
+            {"model": args.model, "name": c.variant, "seed": c.seed, "precision": c.trainer.precision, "n": args.n}
+            | {"batch_size": c.batch_size, "curve": c.curve}
+            for c in contenders
+        ]
 
-
-def measure(G, model, n=5000):
-    """The Frechet distance of ``n`` samples; notebook 02's legibility too. On CIFAR-10, with its yardstick."""
-    if model == "03-cifar10":
-        return {"distance": cifar_quality(G, n=n)["distance"], "legibility": None}
-    return {
-        "distance": mnist_quality(G, n=n)["distance"],
-        "legibility": legibility(G, n_per_digit=100, seed=0)["overall"] if model == "02" else None,
-    }
-
-
-def run(model, name, seed, args, images, labels):
-    """One variant from one seed: its quality every ``check`` steps and at ``steps``."""
-    trainer = VARIANTS[model][name](build(model, seed, name))
-    averages = keep_extra_averages(trainer, args.decays)
-    seconds, curve = 0.0, []
-    for mark in sorted({*range(args.check, args.steps + 1, args.check), args.steps}):
-        started = time.perf_counter()
-        trainer.train(images, labels, steps=mark - trainer.step)
-        seconds += time.perf_counter() - started
-        point = {"step": trainer.step, "seconds": seconds, "raw": measure(trainer.G, model, args.n)}
-        point[str(trainer.ema)] = measure(trainer.generator, model, args.n)
-        for decay, average in averages.items():
-            point[str(decay)] = measure(average.module, model, args.n)
-        curve.append(point)
-        text = "  ".join(
-            f"{key}: {value['distance']:.2f}"
-            + (f"/{value['legibility']:.3f}" if value["legibility"] is not None else "")
-            for key, value in point.items()
-            if isinstance(value, dict)
-        )
-        print(f"{name:>18} (seed {seed}): step {trainer.step:6,} {seconds:6.1f} s  {text}", flush=True)
-    return {"name": name, "seed": seed, "batch_size": trainer.batch_size, "curve": curve}
+    harness.race(contenders, turn, lambda c: c.trainer.step >= args.steps)
+    return runs()
 
 
-def summary(model, runs, args):
-    """A Markdown table: each run's quality at the step budget, per average; the mean of a variant's seeds."""
-    keys = [key for key, value in runs[0]["curve"][0].items() if isinstance(value, dict)]  # raw, 0.995, decays
-    conditional = model == "02"
-    header = [
-        "variant",
-        "seed",
-        "images/s",
-        *(f"{k}: {'distance / legibility' if conditional else 'distance'}" for k in keys),
-    ]
+def quality_table(runs, steps):
+    """Each run's quality at ``steps``, raw and sampled, and each variant's mean over its seeds."""
+    keys = ["distance", "legible"] if "legible" in runs[0]["curve"][0] else ["distance"]
 
     def cells(points):
-        def mean(k, what):
-            return sum(p[k][what] for p in points) / len(points)
+        def mean(key):
+            return sum(point[key] for point in points) / len(points)
 
-        return [f"{mean(k, 'distance'):.2f}" + (f" / {mean(k, 'legibility'):.3f}" if conditional else "") for k in keys]
+        return [
+            " / ".join(f"{mean(prefix + key):.{3 if key == 'legible' else 2}f}" for key in keys)
+            for prefix in ("raw ", "")
+        ]
 
     rows, ends = [], {}
-    for r in runs:
-        at = next(p for p in r["curve"] if p["step"] >= args.steps)
-        ends.setdefault(r["name"], []).append(at)
-        speed = f"{at['step'] * r['batch_size'] / at['seconds']:,.0f}"
-        rows.append([r["name"], r.get("seed", 0), speed, *cells([at])])  # older dumps: seed 0
-    rows += [[name, "mean", "", *cells(points)] for name, points in ends.items() if len(points) > 1]
-    return common.table(header, rows)
+    for run in runs:
+        at = next((point for point in run["curve"] if point["step"] >= steps), run["curve"][-1])
+        ends.setdefault(run["name"], []).append(at)
+        speed = f"{at['step'] * run['batch_size'] / at['seconds']:,.0f}"
+        rows.append([run["name"], run["seed"], run["precision"], speed, *cells([at])])
+    rows += [[name, "mean", "", "", *cells(points)] for name, points in ends.items() if len(points) > 1]
+    what = " / ".join(keys)
+    return harness.table(["variant", "seed", "precision", "images/s", f"raw: {what}", f"sampled: {what}"], rows)
+
+
+def time_table(runs, against):
+    """Each run's training seconds to ``against``'s final quality (same model, seed and precision)."""
+    rows = []
+    for reference in [run for run in runs if run["name"] == against]:
+        same = ("model", "seed", "precision")
+        for run in [r for r in runs if r["name"] != against and all(r[k] == reference[k] for k in same)]:
+            rows += time_rows(reference, run)
+    header = ["model", "precision", "seed", f"threshold ({against}'s end)", f"{against}: s (steps)", "variant"]
+    header += ["variant: s (steps)", f"{against} / variant", f"variant at half / all of {against}'s time"]
+    return harness.table(header + [f"images/s {against} / variant"], rows)
+
+
+def time_rows(reference, run):
+    pair = [reference, run]
+    per_step = [r["curve"][-1]["seconds"] / r["curve"][-1]["step"] for r in pair]  # over the whole run
+    end = reference["curve"][-1]["seconds"]
+    rows = []
+    for key, higher_is_better in [("distance", False), ("legible", True)][: 1 + ("legible" in run["curve"][0])]:
+        threshold = sum(point[key] for point in reference["curve"][-2:]) / len(reference["curve"][-2:])
+        steps = [harness.first_reaching(r["curve"], key, threshold, higher_is_better, window=2) for r in pair]
+        steps = [point and point["step"] for point in steps]
+        seconds = [n and n * rate for n, rate in zip(steps, per_step)]
+        shown = [f"{t:.0f} ({n:,} steps)" if n else "not reached" for t, n in zip(seconds, steps)]
+        rows.append(
+            [
+                harness.RECIPES[run["model"]][0],
+                run["precision"],
+                run["seed"],
+                f"{key} {'>=' if higher_is_better else '<='} {threshold:.{3 if higher_is_better else 2}f}",
+                shown[0],
+                run["name"],
+                shown[1],
+                f"{seconds[0] / seconds[1]:.1f}x" if all(seconds) else "-",
+                f"{at_time(run, end / 2, key)} / {at_time(run, end, key)}",
+                " / ".join(f"{r['batch_size'] / rate:,.0f}" for r, rate in zip(pair, per_step)),
+            ]
+        )
+    return rows
+
+
+def at_time(run, seconds, key):
+    """The run's ``key`` at its check nearest to ``seconds`` of training at its own seconds per step."""
+    step = seconds * run["curve"][-1]["step"] / run["curve"][-1]["seconds"]
+    point = min(run["curve"], key=lambda p: abs(p["step"] - step))
+    return f"{point[key]:.{3 if key == 'legible' else 2}f} (step {point['step']:,})"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["02", "03", "03-cifar10"], default="02")
+    parser.add_argument("--model", choices=list(VARIANTS), default="02")
     parser.add_argument("--variants", nargs="+", help="default: all of the model's")
-    parser.add_argument("--steps", type=int, help="the step budget (default 02: 9,000, 03: 2,800)")
-    parser.add_argument("--check", type=int, help="steps between measurements (default 02: 1,500, 03: 400)")
-    parser.add_argument("--decays", type=float, nargs="*", default=[0.99, 0.999], help="more averages to measure")
-    parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run of each variant per seed")
+    parser.add_argument("--steps", type=int, help="the step budget (default 01: 20,000, 02: 9,000, 03: 2,800)")
+    parser.add_argument("--check", type=int, help="steps between measurements (default 01: 1,000, 02: 1,500, 03: 400)")
+    parser.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto")
+    parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
+    parser.add_argument("--against", metavar="NAME", help="time to NAME's final quality instead (e.g. before)")
     parser.add_argument("--dump", help="write every run's curve to this JSON file")
-    parser.add_argument("--summarise", metavar="DUMP", help="train nothing: the table of the runs in a --dump file")
-    common.add_docs_arguments(parser)
-    args = parser.parse_args(argv)
-    args.steps = args.steps or {"02": 9000, "03": 2800, "03-cifar10": 3900}[args.model]
-    args.check = args.check or {"02": 1500, "03": 400, "03-cifar10": 1300}[args.model]
+    parser.add_argument("--summarise", nargs="+", metavar="DUMP", help="train nothing: the table of --dump files")
+    harness.add_docs_arguments(parser)
+    args = harness.parse(parser, argv, __spec__.name)
+    args.steps = args.steps or STEPS[args.model]
+    args.check = args.check or CHECKS[args.model]
+    unknown = set(args.variants or []) - set(VARIANTS[args.model])
+    if unknown:
+        parser.error(
+            f"notebook {args.model} has no variant {', '.join(sorted(unknown))}: {', '.join(VARIANTS[args.model])}"
+        )
     if args.summarise:
-        runs = json.loads(Path(args.summarise).read_text())
+        runs = [run for path in args.summarise for run in json.loads(Path(path).read_text())]
     else:
-        load_classifier()  # before any training: loading it must not change training's random numbers
-        images, labels = data(args.model)
-        runs = []
-        for name in args.variants or VARIANTS[args.model]:
-            for seed in args.seeds:
-                runs.append(run(args.model, name, seed, args, images, labels))
-                if args.dump:
-                    Path(args.dump).write_text(json.dumps(runs, indent=1))
-    what = {"02": "Notebook 02's cGAN", "03": "Notebook 03's DCGAN on MNIST", "03-cifar10": "Notebook 03's DCGAN"}
-    measured = {"02": "; legibility: 100 of each digit", "03": "", "03-cifar10": "; CIFAR-10's yardstick"}
-    text = (
-        f"{what[args.model]}: the recipe and variants, one run after another in one process; "
-        f"quality at step {args.steps:,} ({args.n:,} samples{measured[args.model]}) of the generator itself "
-        f"(raw), the recipe's average (0.995) and other averages.\n\n{summary(args.model, runs, args)}\n"
+        harness.load_yardsticks()  # before any trainer is built and any clock starts
+        runs = race(args)
+    if args.against:
+        name = "time_to_quality" if args.against == "before" else f"recipe_variants_{args.model}_against_{args.against}"
+        text = time_table(runs, args.against)
+    else:
+        runs = [run for run in runs if run["model"] == args.model]
+        name, text = f"recipe_variants_{args.model}", quality_table(runs, args.steps)
+    steps = {(r["model"], r["curve"][-1]["step"], r["curve"][0]["step"], r["n"]) for r in runs}
+    budgets = "; ".join(
+        f"{harness.RECIPES[m][0]}: {s:,} steps, checks every {c:,}, {n:,} samples" for m, s, c, n in sorted(steps)
     )
-    common.report(f"recipe_variants_{args.model}", text, args)
+    text += f"\n\n{budgets} (legibility: 100 of each digit)."
+    harness.report(name, text, args)
 
 
 if __name__ == "__main__":
-    torch.set_printoptions(precision=3)
     main()

@@ -14,8 +14,8 @@ One precision per run, and one thread unless ``--threads`` says otherwise (two r
 share a 2-core machine). Writes ``gan_utils/reference_runs/<precision>.json`` after every check, so an
 interrupted run keeps what it measured. About 25 minutes per precision on a 2-core CPU.
 
-    GAN_DATA_DIR=../shared/data .venv/bin/python bench/reference_runs.py --precision float32 &
-    GAN_DATA_DIR=../shared/data .venv/bin/python bench/reference_runs.py --precision bfloat16
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.reference_runs --precision float32 &
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.reference_runs --precision bfloat16
 """
 
 import argparse
@@ -23,14 +23,10 @@ import datetime
 import json
 import time
 
-import common
 import torch
 
-import gan_utils
-from gan_utils import recipes
-from gan_utils.cifar_quality import cifar_quality, real_folder
+from bench import harness
 from gan_utils.forecast import REFERENCE_DIR
-from gan_utils.legibility import legibility, mnist_quality
 
 STEPS = {"01": 30_000, "02": 16_000, "03": 5_500}  # past what each default budget gives on the reference machine
 CHECKS = {  # the steps at which each run is scored: densely where the quality still changes fast
@@ -38,30 +34,18 @@ CHECKS = {  # the steps at which each run is scored: densely where the quality s
     "02": [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, *range(8000, 16_001, 1000)],
     "03": [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500],
 }
+MODELS = {"01": "01", "02": "02", "03": "03-cifar10"}  # each lesson's recipe in the harness: 03 on CIFAR-10
 METRICS = {
-    "01": ("Frechet distance", False, lambda G: mnist_quality(G)["distance"]),
-    "02": ("legible", True, lambda G: legibility(G, n_per_digit=100, seed=0)["overall"]),
-    "03": ("Frechet distance", False, lambda G: cifar_quality(G)["distance"]),
+    "01": ("Frechet distance", False, lambda G: harness.distance(G, "01")),
+    "02": ("legible", True, harness.legible),
+    "03": ("Frechet distance", False, lambda G: harness.distance(G, "03-cifar10")),
 }
-
-
-def lesson_data(lesson):
-    """The images (and labels) each notebook trains on."""
-    if lesson == "03":
-        return gan_utils.load_images(str(real_folder(train=True)), image_size=32), None
-    images, labels = gan_utils.load_mnist()
-    return images, (labels if lesson == "02" else None)
-
-
-def lesson_trainer(lesson):
-    return {"01": recipes.vanilla_gan, "02": recipes.conditional_gan, "03": recipes.dcgan}[lesson](seed=0)
 
 
 def run(lesson, bfloat16, results, save):
     """Train one lesson's recipe to its last check, scoring at each; store the curve in ``results``."""
-    images, labels = lesson_data(lesson)
-    trainer = lesson_trainer(lesson)
-    trainer.bfloat16 = bfloat16
+    images, labels = harness.data(MODELS[lesson])
+    trainer = harness.tweak(harness.recipe(MODELS[lesson], seed=0), bfloat16=bfloat16)
     name, higher_is_better, score = METRICS[lesson]
     curve = [[0, score(trainer.generator)]]
     training_seconds = 0.0
@@ -80,21 +64,21 @@ def run(lesson, bfloat16, results, save):
         print(f"{lesson} step {trainer.step:>6,}: {name} {curve[-1][1]:.4f}", flush=True)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--precision", choices=["float32", "bfloat16"], required=True)
     parser.add_argument("--lessons", nargs="+", default=["01", "02", "03"], choices=["01", "02", "03"])
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
+    args = harness.parse(parser, argv, __spec__.name)
     torch.set_num_threads(args.threads)
     path = REFERENCE_DIR / f"{args.precision}.json"
     old = json.loads(path.read_text()) if path.exists() else {"lessons": {}}
     state = {
         "precision": args.precision,
         "seed": 0,
-        "machine": common.machine(),
+        "machine": harness.machine(),
         "date": datetime.date.today().isoformat(),
-        "command": common.command(),
+        "command": args.command,
         "lessons": old["lessons"],
     }
 

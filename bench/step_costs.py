@@ -1,0 +1,152 @@
+"""What a training step costs, and what each of GANTrainer's speed-ups gives, by taking them away one at a time.
+
+For each notebook's recipe in ``--models`` (02: the cGAN; 03: the DCGAN at 32x32 on grey images; also 01, the
+MLP GAN; 03-cifar10: the DCGAN on colour images; 03-64: at 64x64, notebook 03's compute table), training steps
+a second of the trainer as shipped and of variants that each undo one choice (bfloat16 off, plain for-loop
+Adam instead of fused, D not frozen during G's update, torch's ``nn.Dropout`` or masks drawn with
+``torch.rand`` instead of gan_utils' ``Dropout``, the discriminator without its projection, PyTorch's default
+memory layout instead of channels_last, one thread instead of the default) or add what a lesson adds (the live
+figure, redrawn every 3 seconds). The variants take turns of ``--seconds`` each, ``--rounds`` times after a
+warm-up turn; the table gives the median steps a second and its ratio to the shipped trainer's (> 1: the
+variant is faster). Random data: the arithmetic does not depend on the pixels.
+
+    .venv/bin/python -m bench.step_costs [--models 02 03] [--variants "as shipped" float32] [--seconds 3] [--rounds 3]
+"""
+
+import argparse
+import contextlib
+from functools import partial
+
+import torch
+
+import gan_utils
+from bench import harness
+from gan_utils import training
+
+
+@contextlib.contextmanager
+def threads(n):
+    """Train with ``n`` threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def unfrozen():
+    """Train with D's weights left trainable during G's update (their gradients are thrown away)."""
+    frozen = training.frozen
+    training.frozen = lambda net: contextlib.nullcontext()
+    try:
+        yield
+    finally:
+        training.frozen = frozen
+
+
+class RandDropout(gan_utils.models.Dropout):
+    """gan_utils' Dropout with its earlier mask: one ``torch.rand`` draw per value."""
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        return x * ((torch.rand(x.shape, device=x.device) >= self.p).to(x.dtype) / (1 - self.p))
+
+
+def replace_dropout(make, trainer):
+    """Each of gan_utils' dropout layers replaced by ``make(p)``; None for networks without dropout."""
+    replaced = 0
+    for block in [*trainer.G.modules(), *trainer.D.modules()]:
+        if isinstance(block, torch.nn.Sequential):
+            for i, layer in enumerate(block):
+                if isinstance(layer, gan_utils.models.Dropout):
+                    block[i], replaced = make(layer.p), replaced + 1
+    return {} if replaced else None
+
+
+def float32(trainer):
+    trainer.bfloat16 = False
+    return {}
+
+
+def plain_adam(trainer):
+    for name, net in (("opt_G", trainer.G), ("opt_D", trainer.D)):
+        settings = getattr(trainer, name).param_groups[0]
+        setattr(trainer, name, torch.optim.Adam(net.parameters(), lr=settings["lr"], betas=settings["betas"]))
+    return {}
+
+
+def no_projection(trainer):
+    if getattr(trainer.D, "label_vectors", None) is None:
+        return None
+    trainer.D.label_vectors = None  # its label vectors then get no gradient
+    return {}
+
+
+def contiguous(trainer):
+    if not any(isinstance(layer, torch.nn.Conv2d) for layer in trainer.D.modules()):
+        return None
+    trainer.G.to(memory_format=torch.contiguous_format)
+    trainer.D.to(memory_format=torch.contiguous_format)
+    return {}
+
+
+def live_figure(trainer):
+    labels = torch.arange(64) % 10 if hasattr(trainer.G, "num_classes") else None
+    return {"live": gan_utils.LiveView(gan_utils.make_noise(64, trainer.G.latent_dim, seed=0), labels)}
+
+
+# Each variant changes a trainer built as the recipe and returns the Contender's options, or None where it does
+# not apply to that recipe.
+VARIANTS = {
+    "as shipped": lambda trainer: {},
+    "float32 (no bfloat16)": float32,
+    "plain Adam (not fused)": plain_adam,
+    "D not frozen in G's update": lambda trainer: {"during": unfrozen},
+    "nn.Dropout (bernoulli_ masks)": partial(replace_dropout, torch.nn.Dropout),
+    "Dropout masks from torch.rand": partial(replace_dropout, RandDropout),
+    "D without the projection": no_projection,
+    "contiguous layout (no channels_last)": contiguous,
+    "1 thread": lambda trainer: {"during": partial(threads, 1)},
+    "live figure (as in the lessons)": live_figure,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", choices=list(harness.RECIPES), default=["02", "03"])
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--seconds", type=float, default=3, help="length of one turn")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of each variant, after a warm-up turn")
+    harness.add_docs_arguments(parser)
+    args = harness.parse(parser, argv, __spec__.name)
+    names = ["as shipped", *(name for name in args.variants if name != "as shipped")]  # the base comes first
+    header, rows = ["variant"], {name: [name] for name in names}
+    for model in args.models:
+        contenders = []
+        for name in names:
+            trainer = harness.recipe(model)
+            options = VARIANTS[name](trainer)
+            if options is not None:
+                contenders.append(harness.Contender(name, trainer, *harness.random_data(trainer), **options))
+        harness.turns(contenders, args.seconds, args.rounds)
+        base = contenders[0].median_rate()
+        rates = {c.name: c.median_rate() for c in contenders}
+        for name in names:
+            rate = rates.get(name)
+            shown = f"{rate / contenders[0].batch_size:.2f} ({rate / base:.2f}x)" if rate is not None else "-"
+            rows[name].append(shown)
+        header.append(f"{harness.RECIPES[model][0]}: steps/s (x shipped)")
+        print(f"{model}: done", flush=True)
+    text = (
+        f"Median of {args.rounds} interleaved turns of {args.seconds:g} s per variant, after a warm-up turn; random "
+        f"data; bfloat16 is on in 'as shipped' only where the CPU has bfloat16 instructions (here: "
+        f"{training.has_fast_bfloat16(torch.device('cpu'))}).\n\n" + harness.table(header, list(rows.values()))
+    )
+    harness.report("variants", text, args)
+
+
+if __name__ == "__main__":
+    main()
