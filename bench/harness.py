@@ -57,6 +57,8 @@ def recipe(model, seed=0, **arguments):
 def data(model, folder=None):
     """``(images, labels)`` as the notebook trains on them (labels only for the conditional GAN)."""
     source = RECIPES[model][2]
+    if source is None:
+        raise ValueError(f"{model} is measured on random data only (bench.step_costs): it has no dataset")
     if source == "mnist32":
         return gan_utils.load_images("mnist", image_size=32), None
     if source == "cifar10":
