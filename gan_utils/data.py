@@ -169,17 +169,23 @@ def decode(file, image_size):
 def cache_dir():
     """Where decoded folders are kept: ``cache/`` in the data root when it is writable, else (a
     read-only data root, as in CI) the git-ignored ``.cache/`` of the repository. None if neither is."""
-    for folder in (data_dir() / "cache", REPO_CACHE):
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            if not folder.parent.stat().st_mode & stat.S_IWUSR:
-                continue  # marked read-only: the administrator could write there anyway, but must not
-            folder.mkdir(exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):  # and a read-only disk? try to write a file
-                return folder
-        except OSError:
-            continue
-    return None
+    return next((folder for folder in (data_dir() / "cache", REPO_CACHE) if writable(folder.parent, folder)), None)
+
+
+def writable(*folders):
+    """Whether we may write into each of ``folders`` (created if missing): not marked read-only, and a file
+    can really be created there (a read-only disk). Root could write into a folder marked read-only anyway,
+    but a shared folder marked so must stay as it is."""
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.stat().st_mode & stat.S_IWUSR:
+                return False
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        return True
+    except OSError:
+        return False
 
 
 def cache_file(path, image_size):

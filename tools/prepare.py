@@ -22,7 +22,6 @@ that says what is missing and what to do.
 import argparse
 import os
 import socket
-import stat
 import sys
 import tempfile
 import textwrap
@@ -33,7 +32,7 @@ from torchvision import datasets
 from torchvision.datasets.utils import calculate_md5
 from tqdm.auto import tqdm
 
-from gan_utils.data import data_dir
+from gan_utils.data import data_dir, writable
 from gan_utils.quality import CLASSES as CIFAR10_CLASSES
 
 DOWNLOAD_TIMEOUT = 60  # seconds without an answer before a download gives up (a stalled school proxy)
@@ -161,21 +160,6 @@ def cifar10_jpeg(root):
 
 
 # --- downloading ---------------------------------------------------------------------------------------
-
-
-def writable(folder):
-    """Whether we may write into ``folder`` (created if missing): not marked read-only, and a file can
-    really be created there (a read-only disk). Root could write into a folder marked read-only anyway,
-    but a shared folder marked so must stay as it is."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if not folder.stat().st_mode & stat.S_IWUSR:
-            return False
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError:
-        return False
 
 
 def download(dataset, root):
