@@ -6,7 +6,8 @@ a second of the trainer as shipped and of variants that each undo one choice (bf
 Adam instead of fused, D not frozen during G's update, torch's ``nn.Dropout`` or masks drawn with
 ``torch.rand`` instead of gan_utils' ``Dropout``, the discriminator without its projection, PyTorch's default
 memory layout instead of channels_last, one thread instead of the default) or add what a lesson adds (the live
-figure, redrawn every 3 seconds). The variants take turns of ``--seconds`` each, ``--rounds`` times after a
+figure, redrawn every 3 seconds; it also draws at the start and the end of each turn, so give it turns much
+longer than 3 s to see a lesson's share). The variants take turns of ``--seconds`` each, ``--rounds`` times after a
 warm-up turn; the table gives the median steps a second and its ratio to the shipped trainer's (> 1: the
 variant is faster). Random data: the arithmetic does not depend on the pixels.
 
