@@ -11,7 +11,7 @@ longer than 3 s to see a lesson's share). The variants take turns of ``--seconds
 warm-up turn; the table gives the median steps a second and its ratio to the shipped trainer's (> 1: the
 variant is faster). Random data: the arithmetic does not depend on the pixels.
 
-    .venv/bin/python -m bench.step_costs [--models 02 03] [--variants "as shipped" float32] [--seconds 3] [--rounds 3]
+    .venv/bin/python -m bench.step_costs [--models 02 03] [--variants "1 thread" ...] [--seconds 3] [--rounds 3]
 """
 
 import argparse
