@@ -1,5 +1,5 @@
 """The lessons' "Your turn" cells follow nbgrader's conventions, their answers are right, and `make student`
-(tools/student_edition.py) clears them as nbgrader does. (tests/lessons/test_student_edition.py runs the
+(tools/student_edition.py) clears them as nbgrader does. (tests/lessons/test_student_edition_runs.py runs the
 student edition, and grades it with nbgrader.)"""
 
 import importlib.util

@@ -1,6 +1,6 @@
 """Every lesson runs to its end on a short budget: a slow laptop or a run stopped early must never crash an exercise
 or a self-check. (GAN_TRAIN=0, docs/teaching.md's other advice for slow laptops, is run by the student edition's
-test, tests/lessons/test_student_edition.py; smoke mode by the nbval run of `make test-notebooks`.)
+test, tests/lessons/test_student_edition_runs.py; smoke mode by the nbval run of `make test-notebooks`.)
 
 Each case runs a whole notebook in a fresh kernel (nbclient, as JupyterLab runs it), so these tests take a
 few minutes: `make test-notebooks` runs them with the notebooks, not with the package's fast tests.
