@@ -107,8 +107,15 @@ c.Spawner.environment = {
     "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
 }
 # The teacher can set the lessons' own switches for everybody by starting the hub with them (GAN_MINUTES=1, say)
-c.Spawner.env_keep = ["LANG", "LC_ALL"] + [
-    name for name in ("GAN_SMOKE", "GAN_TRAIN", "GAN_MINUTES", "GAN_SEED", "GAN_DATASET", "GAN_BFLOAT16")
+c.Spawner.env_keep = [
+    "LANG",
+    "LC_ALL",
+    "GAN_SMOKE",
+    "GAN_TRAIN",
+    "GAN_MINUTES",
+    "GAN_SEED",
+    "GAN_DATASET",
+    "GAN_BFLOAT16",
 ]
 
 
