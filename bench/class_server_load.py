@@ -489,7 +489,7 @@ def summarise(records):
 # --- sizing: k students on c cores -------------------------------------------------------------------------------
 
 SIZING_CHILD = """
-import sys, time, torch
+import os, sys, time, torch
 import gan_utils
 from gan_utils import recipes
 lesson, seconds, start_at = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
@@ -498,7 +498,8 @@ if lesson == "01":
 elif lesson == "02":
     images, labels = gan_utils.load_mnist(); trainer = recipes.conditional_gan(seed=0)
 else:
-    images, labels = gan_utils.load_images("cifar10", image_size=32), None; trainer = recipes.dcgan(seed=0)
+    images = gan_utils.load_images(os.environ.get("GAN_DATASET", "cifar10"), image_size=32)  # as notebook 03
+    labels, trainer = None, recipes.dcgan(seed=0)
 trainer.train(images, labels, steps=20)  # warm up: PyTorch's first steps are slower
 late = time.time() > start_at  # the k students must train at the same time: all start at start_at
 time.sleep(max(0.0, start_at - time.time()))
@@ -508,11 +509,11 @@ print(trainer.precision, (trainer.step - before) / (time.perf_counter() - start)
 """
 
 
-def sizing(seconds, combos):
+def sizing(seconds, combos, lessons=("01", "02", "03")):
     """Steps a second per student for each lesson with k students (processes) pinned to c cores, each with t
     PyTorch threads (``combos``: (k, c, t) triples)."""
     results = []
-    for lesson in ("01", "02", "03"):
+    for lesson in lessons:
         for k, c, t in combos:
             cores = ",".join(str(i) for i in range(c))
             load = load_average()
@@ -624,6 +625,7 @@ def main():
     parser.add_argument(
         "--combos", default="1x1,2x1,4x1,2x2,4x2,1x2t2", help="k students x c cores [t threads each], for --sizing"
     )
+    parser.add_argument("--lessons", nargs="+", default=["01", "02", "03"], help="the lessons --sizing measures")
     parser.add_argument("--sizing-table", action="store_true", help="only print the table of the last --sizing")
     parser.add_argument("--data", default=os.environ.get("GAN_DATA_DIR") or str(REPO / "data"))
     args = parser.parse_args()
@@ -631,7 +633,7 @@ def main():
     if args.sizing:
         combos = [re.fullmatch(r"(\d+)x(\d+)(?:t(\d+))?", combo).groups() for combo in args.combos.split(",")]
         combos = [(int(k), int(c), int(t or 1)) for k, c, t in combos]
-        results = sizing(args.seconds, combos)
+        results = sizing(args.seconds, combos, args.lessons)
         (OUT / "sizing.json").write_text(json.dumps(results, indent=1))
         print(sizing_table(results))
         return

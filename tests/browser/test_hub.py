@@ -2,7 +2,7 @@
 their server starts with their own copy of the lessons, notebook 02 runs in smoke mode in JupyterLab behind the
 hub's proxy, and the digit picker answers. A student who is not on the class list waits for the teacher.
 
-About a minute and a half; skipped, in red at the end of the run, where configurable-http-proxy (npm) is missing.
+About two minutes; skipped, in red at the end of the run, where configurable-http-proxy (npm) is missing.
 """
 
 import re
