@@ -13,7 +13,8 @@ $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# The lock: every installed distribution at its version in this environment (after the tests passed with it).
+# The lock: every installed distribution at its version in this environment (after the tests passed with it). Run it
+# in a fresh one (make clean lock), so that nothing installed by hand gets locked.
 lock: $(BIN)/.installed
 	{ echo "# The versions the tests ran with (make lock; requirements.txt applies them). Python 3.11, Linux x86_64;"; \
 	  echo "# a pin for a package your platform does not install (the nvidia-* CUDA libraries) changes nothing."; \

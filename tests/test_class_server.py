@@ -3,8 +3,6 @@ home without overwriting their work, and each student's server gets the limits, 
 tests/browser/test_hub.py runs the hub itself; bench/class_server_load.py loads it with a class."""
 
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -100,11 +98,15 @@ def test_hub_config_gives_each_student_limits_data_and_their_own_folders(hub_con
     assert Path(c.Spawner.cmd[0]) == Path(sys.executable).parent / "jupyterhub-singleuser"
 
 
-def test_checkpoint_dir_follows_gan_checkpoint_dir(tmp_path):
-    code = "import gan_utils; print(gan_utils.CHECKPOINT_DIR)"
-    env = {**os.environ, "GAN_CHECKPOINT_DIR": str(tmp_path / "mine")}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(tmp_path / "mine")
-    env.pop("GAN_CHECKPOINT_DIR")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.strip() == str(ROOT / "checkpoints")
+def test_checkpoint_dir_follows_gan_checkpoint_dir(tmp_path, monkeypatch):
+    # CHECKPOINT_DIR is read when the module is imported (as a student's kernel does): import it again, in-process
+    import gan_utils.checkpoints
+
+    try:
+        monkeypatch.setenv("GAN_CHECKPOINT_DIR", str(tmp_path / "mine"))
+        assert importlib.reload(gan_utils.checkpoints).CHECKPOINT_DIR == tmp_path / "mine"
+        monkeypatch.delenv("GAN_CHECKPOINT_DIR")
+        assert importlib.reload(gan_utils.checkpoints).CHECKPOINT_DIR == ROOT / "checkpoints"
+    finally:
+        monkeypatch.delenv("GAN_CHECKPOINT_DIR", raising=False)
+        importlib.reload(gan_utils.checkpoints)
