@@ -33,7 +33,7 @@ from torchvision import datasets, transforms
 
 import gan_utils
 from gan_utils import recipes
-from gan_utils.quality import cifar_quality, legibility, load_classifier, mnist_quality, real_folder
+from gan_utils.quality import cifar_quality, legibility, mnist_quality, real_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -50,11 +50,10 @@ RECIPES = {  # name: (title, the recipe, its data: "mnist", "mnist32" or a folde
 
 
 def recipe(model, seed=0, **arguments):
-    """The notebook's trainer, built from ``seed`` (so the same initial weights every time)."""
     return RECIPES[model][1](seed, **arguments)
 
 
-def data(model, folder=None):
+def data(model):
     """``(images, labels)`` as the notebook trains on them (labels only for the conditional GAN)."""
     source = RECIPES[model][2]
     if source is None:
@@ -62,7 +61,7 @@ def data(model, folder=None):
     if source == "mnist32":
         return gan_utils.load_images("mnist", image_size=32), None
     if source == "cifar10":
-        return gan_utils.load_images(str(folder or real_folder(train=True)), image_size=32), None
+        return gan_utils.load_images(str(real_folder(train=True)), image_size=32), None
     images, labels = gan_utils.load_mnist()
     return images, (labels if model == "02" else None)
 
@@ -105,12 +104,6 @@ def distance(G, model, n=5000):
 def legible(G):
     """The share of 1,000 samples (100 of each digit) that the digit classifier reads as the digit asked for."""
     return legibility(G, n_per_digit=100, seed=0)["overall"]
-
-
-def load_yardsticks():
-    """Read the classifiers before any clock starts or any trainer is built (reading one draws no random
-    numbers, but it takes seconds)."""
-    load_classifier()
 
 
 # --- the seed-style baseline ----------------------------------------------------------------------------------
@@ -187,10 +180,10 @@ class SeedStyleLoop:
             self.train_step()
 
 
-def seed_style(model, seed=0, folder=None, **changes):
+def seed_style(model, seed=0, **changes):
     """The notebook's recipe from ``seed`` (with ``tweak``'s ``changes``), trained by the seed-style loop."""
     trainer = tweak(recipe(model, seed), **changes)
-    return SeedStyleLoop(trainer, seed_style_batches(model, trainer.batch_size, folder))
+    return SeedStyleLoop(trainer, seed_style_batches(model, trainer.batch_size))
 
 
 # --- a race of set-ups taking turns --------------------------------------------------------------------------
@@ -293,9 +286,10 @@ def machine():
     )
 
 
-def add_docs_arguments(parser):
-    """The options to write the results into a file (docs/benchmarks.md by default), or not to."""
-    parser.add_argument("--docs", type=Path, default=DOCS, help="results file (default docs/benchmarks.md)")
+def add_docs_arguments(parser, default=DOCS):
+    parser.add_argument(
+        "--docs", type=Path, default=default, help=f"results file (default {default.relative_to(ROOT)})"
+    )
     parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
 
 
@@ -309,7 +303,6 @@ def parse(parser, argv, module):
 
 
 def report(name, text, args):
-    """Print the results and, unless ``--no-docs``, write them into the results file."""
     print(f"\n{text}")
     if not args.no_docs:
         write_results(name, text, args.command, args.docs)

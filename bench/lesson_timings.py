@@ -138,8 +138,7 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="which notebooks, by number or path (default: all three)")
     parser.add_argument("--solutions", action="store_true", help="time the worked solutions instead of the lessons")
     parser.add_argument("--executed", type=Path, default=ROOT / "build" / "lesson_timings", help="where to save them")
-    parser.add_argument("--docs", type=Path, default=DOCS, help="results file (default docs/teaching.md)")
-    parser.add_argument("--no-docs", action="store_true", help="print only; do not write the results file")
+    harness.add_docs_arguments(parser, DOCS)
     args = harness.parse(parser, argv, __spec__.name)
 
     folder = SOLUTIONS if args.solutions else LESSONS
@@ -154,11 +153,7 @@ def main(argv=None):
         load_before = os.getloadavg()
         kernel_seconds, seconds, notebook, env, note = time_notebook(path, args.executed / path.parent.name)
         text = report(path, kernel_seconds, seconds, notebook, env, note, load_before, os.getloadavg())
-        name = f"lesson_timings {shown(path)}"
-        print()
-        print(text)
-        if not args.no_docs:
-            harness.write_results(name, text, args.command, args.docs)
+        harness.report(f"lesson_timings {shown(path)}", text, args)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from start to exit: kernel start-up and imports included. The widget measurement
 ``DigitPicker.render()`` for 010-1234-5678 (11 digits: tokenize, generate, encode the PNG, update the
 widget) with the pretrained generator, after a warm-up.
 
-    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.notebooks [--notebooks 01 02 03] [--renders 200]
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.notebooks
 """
 
 import argparse
@@ -23,6 +23,7 @@ from gan_utils.widget import DigitPicker
 
 NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("0*.ipynb"))
 SANITIZE = harness.ROOT / "tests" / "nbval_sanitize.cfg"
+RENDERS = 200
 
 
 def run_notebook(path):
@@ -56,25 +57,22 @@ def render_times(renders, text="010-1234-5678"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notebooks", nargs="*", default=[p.name[:2] for p in NOTEBOOKS], help="e.g. 01 03")
-    parser.add_argument("--renders", type=int, default=200)
     harness.add_docs_arguments(parser)
     args = harness.parse(parser, argv, __spec__.name)
 
     rows, total = [], 0.0
     for path in NOTEBOOKS:
-        if path.name[:2] in args.notebooks:
-            seconds, summary = run_notebook(path)
-            total += seconds
-            rows.append([path.name, f"{seconds:.1f}", summary])
-            print(f"{path.name}: {seconds:.1f} s ({summary})", flush=True)
+        seconds, summary = run_notebook(path)
+        total += seconds
+        rows.append([path.name, f"{seconds:.1f}", summary])
+        print(f"{path.name}: {seconds:.1f} s ({summary})", flush=True)
     rows.append(["all of the above", f"{total:.1f}", ""])
-    times = render_times(args.renders)
+    times = render_times(RENDERS)
     median, low, high = statistics.median(times), times[len(times) // 10], times[9 * len(times) // 10]
     text = (
         harness.table(["notebook (GAN_SMOKE=1, nbval)", "wall s", "pytest says"], rows)
         + f"\n\nWidget: one re-render of 010-1234-5678 in the digit picker: median {median:.2f} ms "
-        f"(10th-90th percentile {low:.2f}-{high:.2f} ms, {args.renders} re-renders)."
+        f"(10th-90th percentile {low:.2f}-{high:.2f} ms, {RENDERS} re-renders)."
     )
     harness.report("notebooks", text, args)
 

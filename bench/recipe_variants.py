@@ -41,6 +41,7 @@ from torch import nn
 
 import gan_utils
 from bench import harness
+from gan_utils.quality import load_classifier
 
 # --- source post 000's conditional networks ----------------------------------------------------------------
 
@@ -268,7 +269,7 @@ def main(argv=None):
     if args.summarise:
         runs = [run for path in args.summarise for run in json.loads(Path(path).read_text())]
     else:
-        harness.load_yardsticks()  # before any trainer is built and any clock starts
+        load_classifier()  # before any trainer is built and any clock starts
         runs = race(args)
     if args.against:
         name = "time_to_quality" if args.against == "before" else f"recipe_variants_{args.model}_against_{args.against}"

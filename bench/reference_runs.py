@@ -10,9 +10,9 @@ precision, so the curve holds everywhere; only how many steps fit in the budget 
 - 03: notebook 03's DCGAN on CIFAR-10 at 32x32 (the JPEG copy in $GAN_DATA_DIR/cifar10-jpeg); the Frechet
   distance of 5,000 samples (``cifar_quality``), lower is better.
 
-One precision per run, and one thread unless ``--threads`` says otherwise (two runs, one per precision, then
-share a 2-core machine). Writes ``gan_utils/reference_runs/<precision>.json`` after every check, so an
-interrupted run keeps what it measured. About 25 minutes per precision on a 2-core CPU.
+One precision per run, on one thread (two runs, one per precision, then share a 2-core machine). Writes
+``gan_utils/reference_runs/<precision>.json`` after every check, so an interrupted run keeps what it measured.
+About 25 minutes per precision on a 2-core CPU.
 
     GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.reference_runs --precision float32 &
     GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.reference_runs --precision bfloat16
@@ -68,9 +68,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--precision", choices=["float32", "bfloat16"], required=True)
     parser.add_argument("--lessons", nargs="+", default=["01", "02", "03"], choices=["01", "02", "03"])
-    parser.add_argument("--threads", type=int, default=1)
     args = harness.parse(parser, argv, __spec__.name)
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(1)
     path = REFERENCE_DIR / f"{args.precision}.json"
     old = json.loads(path.read_text()) if path.exists() else {"lessons": {}}
     state = {

@@ -30,7 +30,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.utils import save_image
 
 from bench import harness
-from gan_utils.data import REPO_ROOT
+from gan_utils.quality import load_classifier
 from gan_utils.utils import denorm, generate, make_noise
 
 THRESHOLDS = (0.80, 0.90, 0.95)
@@ -38,25 +38,23 @@ PLOT = "images/cifar_time_to_quality.png"  # beside the results file
 GRID = "images/cifar_samples_{:g}min.png"  # gan_utils' samples at each mark, for notebook 03
 
 
-def contenders(model, seed=0, folder=None, **changes):
+def contenders(model, seed=0, **changes):
     """gan_utils and the seed-style loop, from the same recipe and seed: the same initial weights."""
-    images, labels = harness.data(model, folder)
+    images, labels = harness.data(model)
     ours = harness.Contender("gan_utils", harness.tweak(harness.recipe(model, seed), **changes), images, labels)
-    return [ours, harness.Contender("seed-style", harness.seed_style(model, seed, folder, **changes))]
+    return [ours, harness.Contender("seed-style", harness.seed_style(model, seed, **changes))]
 
 
 def matmul_peak(dtype=torch.float32, n=4096, repeats=5):
     """The best GFLOP/s of an n x n matrix product on this machine."""
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b  # warm-up
-    best = min(timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n**3 / best / 1e9
-
-
-def timed(fn):
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - started)
+    return 2 * n**3 / min(times) / 1e9
 
 
 def flops_per_image(contender):
@@ -156,8 +154,7 @@ def legible(args):
 
 
 def cifar10(args):
-    folder = REPO_ROOT / args.dataset if args.dataset else None
-    race = contenders("03-cifar10", args.seed, folder, batch_size=args.batch_size)
+    race = contenders("03-cifar10", batch_size=64)
     last = {}
 
     def quality(G):
@@ -194,7 +191,7 @@ def cifar10(args):
     rows.append(["images/s", *(x for c in race for x in (f"{c.images_per_second():,.0f}", ""))])
     text = (
         f"Notebook 03's DCGAN at 32x32 on {len(ours.images):,} training images of "
-        f"{folder.name if folder else 'CIFAR-10'}, batch {args.batch_size}, seed {args.seed}, turns of at most "
+        f"CIFAR-10, batch 64, seed 0, turns of at most "
         f"{args.turn:g} s. Frechet distance to the real test images and share of confident samples, {args.n:,} "
         f"samples, after each mark's training minutes (CIFAR-10's yardstick). Real vs real (floor): "
         f"{last['floor']:.3f}; real test images confident: {last['real_confident']:.3f}.\n\n"
@@ -238,14 +235,11 @@ def main(argv=None):
     three.add_argument("--marks", type=float, nargs="+", default=[1, 2, 5, 10, 20, 30], help="training minutes")
     three.add_argument("--n", type=int, default=5000, help="samples the yardstick reads (default 5000)")
     three.add_argument("--turn", type=float, default=60, help="seconds of training per turn, at most (default 60)")
-    three.add_argument("--batch-size", type=int, default=64)
-    three.add_argument("--seed", type=int, default=0)
-    three.add_argument("--dataset", help="a folder of training images (default: the JPEG copy of CIFAR-10)")
     for sub in (one, two, three):
         harness.add_docs_arguments(sub)
     args = harness.parse(parser, argv, __spec__.name)
     if args.race != "throughput":
-        harness.load_yardsticks()  # before the clocks start
+        load_classifier()  # before the clocks start
     args.marks = sorted(getattr(args, "marks", []))
     {"throughput": throughput, "legible": legible, "cifar10": cifar10}[args.race](args)
 
