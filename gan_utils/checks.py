@@ -6,26 +6,8 @@ ours, saying so ("using the reference `update_D` for now"), so that nobody is ev
 passes, not only ours: a check compares what the function *does* (its loss, the weights after its step, its
 output) with what it should do.
 
-The common mistakes each check recognises, each with its own message:
-
-* ``update_D`` (notebook 01): not done yet; returns nothing or not three values; the fakes not detached (the
-  generator gets gradients); the labels swapped; a target of 1 for real images instead of ``real_label``;
-  smoothing the fakes' target too; BCE on logits as if they were probabilities; the sigmoid applied twice; a
-  term left out; the two terms averaged; the loss summed over the batch, or negated; no ``zero_grad`` (last step's
-  gradients added in), or ``zero_grad`` after ``backward``; no optimizer step; the fakes scored under
-  ``torch.no_grad()``; D's logits returned instead of probabilities, or D(x) and D(G(z)) swapped.
-* ``update_G`` (notebook 01): not done yet; returns nothing; the fakes detached; the minimax loss
-  ``log(1 - D(G(z)))`` instead of the non-saturating one; label 0 (or 0.9) instead of 1; BCE on logits as
-  if they were probabilities; the sigmoid applied twice; the loss summed over the batch; no ``zero_grad``, or
-  after ``backward``; no optimizer step.
-* ``glue_label`` (notebook 02): not done yet; the wrong concatenation axis; images not flattened; the label
-  glued as one number; ``one_hot`` without ``num_classes``; the label before the input; an integer result.
-* ``phone_digits`` (notebook 02): not done yet; the digits as strings; the leading 0 lost; separators kept;
-  a separator refused; a letter accepted; not a list.
-* ``transposed_output_size`` (notebook 03): not done yet; the padding not subtracted, or only once; ``in *
-  stride`` instead of ``(in - 1) * stride``; the kernel left out; a normal convolution's formula; a float.
-* ``generator_block`` (notebook 03): not done yet; the wrong padding or stride (a wrong size); a convolution
-  that shrinks; no BatchNorm; LeakyReLU or Tanh instead of ReLU; ReLU before BatchNorm; no activation.
+Each ``problem_with_...`` also recognises its exercise's common mistakes (swapped labels, a missing
+``detach()`` or ``zero_grad()``, the wrong axis or padding, ...) and names each in its own message.
 """
 
 import copy
@@ -355,9 +337,7 @@ def check_glue_label(glue_label):
     return verdict("glue_label", problem_with_glue_label(glue_label), glue_label, reference_glue_label)
 
 
-def reference_phone_digits(text):
-    """The digits of ``text`` as a list of ints; separators skipped; a ValueError for anything else."""
-    return parse_phone_number(text)
+reference_phone_digits = parse_phone_number  # the digits as ints; separators skipped; a ValueError for anything else
 
 
 @own_random_numbers

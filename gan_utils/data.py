@@ -1,16 +1,10 @@
 """Datasets as one in-memory tensor of images in [-1, 1].
 
-The datasets of the series are small (MNIST: 60,000 images of 28x28 pixels,
-188 MB as float32), so each is converted once and training slices random
-batches out of the tensor. That is far faster on a CPU than a ``DataLoader``
-that converts every image again on every epoch.
-
-Where the files live: the folder named by the ``GAN_DATA_DIR`` environment
-variable, or ``data/`` in the repository when it is unset. A relative
-``GAN_DATA_DIR`` is taken from the repository root, so it means the same folder
-to a notebook (which runs in ``notebooks/``) and to a command run from the root.
-A folder of your own images is decoded once and kept, decoded, in a cache file
-(see ``load_folder``), so that the next run starts in seconds.
+The series' datasets are small (MNIST: 188 MB as float32), so each is converted once and training slices
+random batches out of the tensor: far faster on a CPU than a ``DataLoader`` that converts every image on
+every epoch. The files live in ``$GAN_DATA_DIR`` (relative to the repository root, so that it means the
+same folder to a notebook and to a command run from the root), or ``data/`` when it is unset. A folder of
+your own images is decoded once and cached (``load_folder``).
 """
 
 import hashlib

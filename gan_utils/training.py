@@ -1,21 +1,9 @@
 """One training loop for every GAN in the series.
 
-A training step is two small updates, one per network:
-
-1. ``update_D``: the discriminator learns to score real images as real (1) and
-   generated ones as fake (0).
-2. ``update_G``: the generator learns to make the discriminator score its fakes
-   as real.
-
-``GANTrainer`` holds everything a run needs (the two networks, their
-optimizers, the random-number state, the step count and the history of scores)
-and repeats those two updates for a number of steps, epochs or minutes. Calling
-``train`` again continues where the last call stopped, and so does a trainer
-rebuilt from its checkpoint with ``GANTrainer.from_checkpoint``.
-
-After each step it also updates an average of the generator's weights over the
-last few hundred steps (``trainer.generator``), which usually draws cleaner samples
-than the generator of any single step: see ``GANTrainer``.
+A step is two updates: ``update_D`` teaches the discriminator to score real images as real (1) and fakes as
+fake (0); ``update_G`` teaches the generator to make it score its fakes as real. ``GANTrainer`` holds
+everything a run needs and repeats them for a number of steps, epochs or minutes; calling ``train`` again,
+or on a trainer rebuilt with ``GANTrainer.from_checkpoint``, continues where the last call stopped.
 """
 
 import math
@@ -85,21 +73,16 @@ class GANTrainer:
     ``label_smoothing=0.1`` asks D to score real images 0.9 rather than 1 (one-sided:
     fakes stay 0), which keeps D from becoming over-confident. ``checkpoint`` is a
     file path: the trainer saves to it whenever ``train`` ends, stops or fails.
-    ``bfloat16=True`` computes the networks' matrix products in bfloat16, a 16-bit number
-    format with float32's range but 8 bits of precision instead of 24, while the weights stay
-    float32. The default, ``"auto"``, does so only where it is faster: on CPUs with native
-    bfloat16 instructions (see ``choose_bfloat16``; ``GAN_BFLOAT16=0`` or ``1`` overrides it).
-    The first call of ``train`` prints which precision it uses and why.
+    ``bfloat16=True`` computes the networks' matrix products in bfloat16 (float32's range, 8 bits of
+    precision instead of 24; the weights stay float32). The default, ``"auto"``, does so only where it is
+    faster (see ``choose_bfloat16``); the first ``train`` prints which precision it uses and why.
 
     ``ema=0.995`` keeps an exponential moving average of the generator's weights (Karras et al.
-    2018 and most GANs since): after each step, the average moves 0.5% of the way towards the
-    generator's new weights, so it spans roughly the last 200 steps. Each step's generator is
-    pushed around by the discriminator of that moment; the average smooths those jolts out and
-    usually draws cleaner images from the same training (early in a run, while the generator
-    still changes fast, it can lag behind it: docs/benchmarks.md). It is what the live figure shows, what
-    ``KeepBest`` scores and what the checkpoint's generator holds (``load_generator`` loads it).
-    Early on, while the generator changes fast, the average looks back only over the last ~10%
-    of the steps so far (``ema_update``). ``ema=None`` samples from the generator itself.
+    2018 and most GANs since), spanning roughly the last 200 steps (early on, the last ~10%: ``ema_update``).
+    Each step's generator is pushed around by the discriminator of that moment; the average smooths those
+    jolts out and usually draws cleaner images (early in a run it can lag: docs/benchmarks.md). It is what
+    the live figure shows, ``KeepBest`` scores and the checkpoint's generator holds. ``ema=None`` samples
+    from the generator itself.
 
     ``update_D`` and ``update_G`` are the two updates each step makes, by default this module's own; give your
     own functions with the same arguments and results (notebook 01's "Your turn" cells) to train with them.
@@ -206,9 +189,7 @@ class GANTrainer:
         the end: the figure moves every few seconds on a fast machine and on a slow one alike.
         ``callback(trainer)`` runs at the start, every ``every`` steps and at the end (``KeepBest`` is
         such a callback). Either can be a list of several. With ``save_every``, the checkpoint is also
-        written every that many steps.
-
-        ``batch_size`` defaults to the trainer's.
+        written every that many steps. ``batch_size`` defaults to the trainer's.
 
         Ctrl-C (Jupyter's stop button) stops after the current step and keeps everything:
         call ``train`` again to continue. Returns the history of scores, one value per step.
