@@ -30,7 +30,6 @@ RESULT = {  # what each lesson prints about the generator it trained
 
 
 def printed(notebook):
-    """Everything the notebook's code cells printed, as one text."""
     return "\n".join(
         "".join(output.get("text", ""))
         for cell in notebook.cells

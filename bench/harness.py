@@ -5,13 +5,8 @@ A **race** trains two or more set-ups (``Contender``s) in alternating turns (A, 
 shared and its speed changes from minute to minute, so only ratios measured in the same run, by set-ups that
 took turns, mean anything. Each contender keeps its own clock (training time only: measuring between turns
 costs it nothing), its own stream of PyTorch's random numbers (dropout draws from it: its run is the one it
-would make alone) and its curve (the scores measured between turns).
-
-The **seed-style baseline** is the training loop of the source posts (/work/shared/seeds/), written with today's
-API and given the same networks, initial weights and settings as ``gan_utils``: torchvision's dataset with
-``ToTensor`` and ``Normalize`` applied to every image as it is loaded, a ``DataLoader`` with two worker
-processes (a new pair each epoch), the posts' update order (D on real, D on fakes, then G) and one
-``.item()`` per loss per step, with the networks in PyTorch's default memory layout.
+would make alone) and its curve (the scores measured between turns). The seed-style baseline is
+``SeedStyleLoop`` (docs/benchmarks.md says what it keeps of the source posts).
 """
 
 import contextlib
@@ -181,7 +176,6 @@ class SeedStyleLoop:
 
 
 def seed_style(model, seed=0, **changes):
-    """The notebook's recipe from ``seed`` (with ``tweak``'s ``changes``), trained by the seed-style loop."""
     trainer = tweak(recipe(model, seed), **changes)
     return SeedStyleLoop(trainer, seed_style_batches(model, trainer.batch_size))
 
@@ -268,18 +262,17 @@ def first_reaching(curve, key, threshold, higher_is_better, window=1):
 # --- the results file -------------------------------------------------------------------------------------------
 
 
+def cpuinfo(field):
+    """The first value of ``field`` in /proc/cpuinfo: "" where it has none, None where there is no such file."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(field)), "")
+
+
 def machine():
-    """One line saying what ran the benchmark."""
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        cpu = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if "model name" in line
-            ),
-            cpu,
-        )
+    cpu = cpuinfo("model name") or platform.processor() or "unknown CPU"
     return (
         f"nproc {os.cpu_count()}, CPU {cpu}, torch {torch.__version__}, {torch.get_num_threads()} torch threads, "
         f"Python {platform.python_version()}"
@@ -326,7 +319,6 @@ def write_results(name, text, command, path=DOCS):
 
 
 def table(header, rows):
-    """A Markdown table (it also reads well as plain text)."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):

@@ -13,7 +13,6 @@ give the steps a lesson makes in its budget (docs/benchmarks.md, "Reference mach
 
 import argparse
 import re
-from pathlib import Path
 
 import torch
 
@@ -33,11 +32,10 @@ def block_name(flags):
 
 def cpu_flags():
     """Which of FLAGS this CPU has, as Linux reports them (``lscpu`` shows the same)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
+    flags = harness.cpuinfo("flags")
+    if flags is None:
         return "unknown (no /proc/cpuinfo)"
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    flags = flags.split()
     return ", ".join(f"{flag} {'yes' if flag in flags else 'no'}" for flag in FLAGS)
 
 

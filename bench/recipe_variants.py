@@ -132,7 +132,6 @@ CHECKS = {"01": 1000, "02": 1500, "03": 400, "03-cifar10": 1300}
 
 
 def build(model, name, seed, precision="auto"):
-    """The trainer of one variant from one seed."""
     changes = dict(VARIANTS[model][name])
     make = changes.pop("build", None)
     arguments = {key: changes.pop(key) for key in ("projection", "ema") if key in changes}

@@ -46,7 +46,6 @@ def contenders(model, seed=0, **changes):
 
 
 def matmul_peak(dtype=torch.float32, n=4096, repeats=5):
-    """The best GFLOP/s of an n x n matrix product on this machine."""
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b  # warm-up
     times = []
@@ -95,7 +94,6 @@ def throughput(args):
 
 
 def reached(contender, threshold):
-    """Training seconds at the first measurement at or above ``threshold``, or None."""
     point = harness.first_reaching(contender.curve, "legible", threshold, higher_is_better=True)
     return point and point["seconds"]
 
@@ -203,7 +201,6 @@ def cifar10(args):
 
 
 def plot(race, floor, path):
-    """The Frechet distance against training minutes, both contenders, log-x."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 4))

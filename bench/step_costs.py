@@ -27,7 +27,6 @@ from gan_utils import training
 
 @contextlib.contextmanager
 def threads(n):
-    """Train with ``n`` threads."""
     before = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
