@@ -14,14 +14,13 @@ distance of the saved generator (section 8), notebook 02's legibility of the kep
 import argparse
 import os
 import re
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 from bench import harness
 
-LESSONS = Path(__file__).resolve().parent.parent / "notebooks"
+LESSONS = harness.ROOT / "notebooks"
 NAMES = {"01": "01_vanilla_gan.ipynb", "02": "02_conditional_gan.ipynb"}
 RESULT = {  # what each lesson prints about the generator it trained
     "01": r"Frechet distance to the real test digits: ([\d.]+)",

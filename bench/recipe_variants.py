@@ -173,6 +173,10 @@ def race(args):
     return runs()
 
 
+def score(value, key):
+    return f"{value:.{3 if key == 'legible' else 2}f}"
+
+
 def quality_table(runs, steps):
     """Each run's quality at ``steps``, raw and sampled, and each variant's mean over its seeds."""
     keys = ["distance", "legible"] if "legible" in runs[0]["curve"][0] else ["distance"]
@@ -181,10 +185,7 @@ def quality_table(runs, steps):
         def mean(key):
             return sum(point[key] for point in points) / len(points)
 
-        return [
-            " / ".join(f"{mean(prefix + key):.{3 if key == 'legible' else 2}f}" for key in keys)
-            for prefix in ("raw ", "")
-        ]
+        return [" / ".join(score(mean(prefix + key), key) for key in keys) for prefix in ("raw ", "")]
 
     rows, ends = [], {}
     for run in runs:
@@ -225,7 +226,7 @@ def time_rows(reference, run):
                 harness.RECIPES[run["model"]][0],
                 run["precision"],
                 run["seed"],
-                f"{key} {'>=' if higher_is_better else '<='} {threshold:.{3 if higher_is_better else 2}f}",
+                f"{key} {'>=' if higher_is_better else '<='} {score(threshold, key)}",
                 shown[0],
                 run["name"],
                 shown[1],
@@ -241,7 +242,7 @@ def at_time(run, seconds, key):
     """The run's ``key`` at its check nearest to ``seconds`` of training at its own seconds per step."""
     step = seconds * run["curve"][-1]["step"] / run["curve"][-1]["seconds"]
     point = min(run["curve"], key=lambda p: abs(p["step"] - step))
-    return f"{point[key]:.{3 if key == 'legible' else 2}f} (step {point['step']:,})"
+    return f"{score(point[key], key)} (step {point['step']:,})"
 
 
 def main(argv=None):
