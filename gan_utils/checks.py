@@ -6,8 +6,9 @@ ours, saying so ("using the reference `update_D` for now"), so that nobody is ev
 passes, not only ours: a check compares what the function *does* (its loss, the weights after its step, its
 output) with what it should do.
 
-Each ``problem_with_...`` also recognises its exercise's common mistakes (swapped labels, a missing
-``detach()`` or ``zero_grad()``, the wrong axis or padding, ...) and names each in its own message.
+Each ``problem_with_...`` returns None if the function is right, else what is wrong (``NOT_DONE`` if it is
+unfinished); it recognises its exercise's common mistakes (swapped labels, a missing ``detach()`` or
+``zero_grad()``, the wrong axis or padding, ...) and names each in its own message.
 """
 
 import copy
@@ -137,7 +138,6 @@ def d_step(G, D, z, real, update, real_label=0.9, stale_gradients=True):
 
 @own_random_numbers
 def problem_with_update_D(update_D):
-    """None if ``update_D`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     G, D, z, real = tiny_gan()
     result, problem, D_after, G_after = d_step(G, D, z, real, update_D)
     if problem:
@@ -237,7 +237,6 @@ def g_step(G, D, z, update, stale_gradients=True):
 
 @own_random_numbers
 def problem_with_update_G(update_G):
-    """None if ``update_G`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     G, D, z, _ = tiny_gan()
     result, problem, G_after = g_step(G, D, z, update_G)
     if problem:
@@ -295,7 +294,6 @@ def check_update_G(update_G):
 
 @own_random_numbers
 def problem_with_glue_label(glue_label):
-    """None if ``glue_label`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     labels = torch.tensor([3, 7, 0, 5])  # the largest is 7, so one_hot without num_classes makes 8 columns
     noise = torch.arange(20.0).view(4, 5) / 10
     images = torch.arange(16.0).view(4, 1, 2, 2) / 10 - 0.5
@@ -342,7 +340,6 @@ reference_phone_digits = parse_phone_number  # the digits as ints; separators sk
 
 @own_random_numbers
 def problem_with_phone_digits(phone_digits):
-    """None if ``phone_digits`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     cases = {
         "010-1234-5678": [0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8],
         "(02) 555.0199": [0, 2, 5, 5, 5, 0, 1, 9, 9],
@@ -394,7 +391,6 @@ def reference_transposed_output_size(size, kernel, stride=1, padding=0):
 
 @own_random_numbers
 def problem_with_transposed_output_size(output_size):
-    """None if ``output_size`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     # the lesson's example, the DCGAN's first layer and its doublings, then a few odd ones
     cases = [(2, 2, 2, 0), (1, 4, 1, 0), (4, 4, 2, 1), (8, 4, 2, 1), (16, 4, 2, 1), (3, 5, 3, 2), (7, 3, 1, 1)]
     for size, kernel, stride, padding in cases:
@@ -439,7 +435,6 @@ def reference_generator_block(in_channels, out_channels):
 
 @own_random_numbers
 def problem_with_generator_block(generator_block):
-    """None if ``generator_block`` is right, else what is wrong (``NOT_DONE`` if it is unfinished)."""
     block, problem = run(generator_block, 8, 4)
     if problem or block is None:
         return problem or NOT_DONE

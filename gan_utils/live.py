@@ -1,12 +1,9 @@
 """A figure that updates in place while a GAN trains.
 
-``LiveView`` draws samples from a fixed batch of noise next to the loss curves
-and the discriminator's scores. It draws on a plain matplotlib ``Figure`` (not
-pyplot, so no stray copy appears when the cell ends), turns it into a PNG and
-shows it through one IPython display handle that each update replaces. The
-notebook therefore keeps a single, final frame, and nothing flickers. Outside
-Jupyter (plain Python, tests) it draws but shows nothing; ``view.png`` holds the
-latest frame.
+``LiveView`` draws samples from a fixed batch of noise next to the loss curves and the discriminator's scores,
+on a plain matplotlib ``Figure`` (not pyplot: no stray copy when the cell ends), as a PNG shown through one
+IPython display handle that each update replaces: a single, final frame, and no flicker. Outside Jupyter it
+draws but shows nothing; ``view.png`` holds the latest frame.
 """
 
 import io

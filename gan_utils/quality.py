@@ -5,11 +5,9 @@ A small classifier trained on the real images reads the samples: ``DigitClassifi
 
 - ``legibility(G)`` (notebook 02) asks a conditional ``G`` for every digit and reports the share read as the
   digit asked for, and the digits whose samples are all nearly alike (mode collapse).
-- ``mnist_quality(G)`` (notebooks 01 and 03) and ``cifar_quality(G)`` (notebook 03) report which class the
-  classifier reads in ``n`` samples (a histogram: a class under 2% or over 30% of them is a sign of mode
-  collapse) and the Frechet distance between its features of the samples and of the real test images:
-  the idea of FID, with a small classifier in place of the Inception network (so the numbers are not
-  comparable with published FIDs). Lower is better; beside it, the floor: the same distance for real images.
+- ``mnist_quality(G)`` (notebooks 01 and 03) and ``cifar_quality(G)`` (notebook 03) report the ``summary`` of
+  ``n`` samples: the idea of FID, with a small classifier in place of the Inception network (so the numbers
+  are not comparable with published FIDs).
 """
 
 import functools
@@ -237,11 +235,9 @@ def mnist_quality(G, n=5000, seed=0, classifier=None):
 
 @functools.cache
 def real_digits(classifier, n=5000, size=28):
-    """The mean and covariance of the classifier's features of the 10,000 real test digits, and the floor:
-    the distance of ``n`` random real training digits from them, what a perfect generator would score with
-    ``n`` samples. For generators of ``size`` x ``size`` digits, the real digits are resized to that size
-    first, as ``load_images`` does for training, so that both lose the same detail to resizing (resizing
-    alone, 28 to 32 and back, moves the distance by about 20 times the floor). Seconds; kept for the session."""
+    """The mean and covariance of the classifier's features of the 10,000 real test digits, and the floor
+    (what a perfect generator would score with ``n`` samples). The real digits are resized to ``size`` first,
+    as for training, so that both lose the same detail (resizing alone moves the distance ~20x the floor)."""
     _, test_features = read(resize(load_mnist(train=False)[0], size), classifier)
     train_images = load_mnist(train=True)[0]
     pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(0))[:n]

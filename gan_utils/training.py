@@ -312,10 +312,8 @@ class GANTrainer:
 
 @torch.no_grad()
 def ema_update(decay, averages, weights, steps_averaged):
-    """Move each average ``(1 - d)`` of the way towards the generator's weight, with ``d = decay``, or
-    less while few steps are averaged: ``(1 + n) / (10 + n)`` after ``n`` steps, so that the first,
-    poor weights are soon forgotten (the warm-up of TensorFlow's ExponentialMovingAverage).
-    (``AveragedModel`` calls this from the second step on; the first step's weights start the average.)"""
+    """Move each average ``1 - min(decay, (1 + n) / (10 + n))`` of the way towards the generator's weight after
+    ``n`` steps averaged, so that the first, poor weights are soon forgotten (TensorFlow's EMA warm-up)."""
     if not averages[0].is_floating_point():  # BatchNorm's count of batches seen: a count, not averaged
         torch._foreach_copy_(averages, weights)
         return
@@ -413,9 +411,8 @@ def progress_bar(steps, minutes):
 
 @contextmanager
 def ctrl_c_stops_after_step():
-    """While active, Ctrl-C (Jupyter's stop button) only sets a flag: the loop checks it between
-    steps, so the networks are never left halfway through an update. A second Ctrl-C stops at once.
-    """
+    """While active, Ctrl-C only sets a flag that the loop checks between steps, so the networks are never
+    left halfway through an update. A second Ctrl-C stops at once."""
     pressed = []
     if threading.current_thread() is not threading.main_thread():
         yield pressed  # signal handlers can only be set from the main thread

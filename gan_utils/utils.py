@@ -47,12 +47,8 @@ def generate(G, z, labels=None):
 
 
 def nearest_images(samples, images):
-    """For each of ``samples``, the most similar of ``images`` and how far it is.
-
-    Returns ``(nearest, distance)``: ``nearest[i]`` is the image closest to ``samples[i]`` and
-    ``distance[i]`` the root-mean-square difference of their pixel values (0: identical; the pixels
-    span [-1, 1]). A generator that copies its training images makes samples at distance near 0.
-    """
+    """``(nearest, distance)``: for each of ``samples``, the closest of ``images`` and the root-mean-square
+    difference of their pixels (0: identical). A generator that copies its training images scores near 0."""
     flat = images.flatten(1).float()
     index = torch.cat([torch.cdist(part.flatten(1).float(), flat).argmin(dim=1) for part in samples.split(256)])
     nearest = images[index]
