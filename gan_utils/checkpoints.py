@@ -1,10 +1,8 @@
 """Saving and loading checkpoints.
 
-A checkpoint is one file written with ``torch.save``: a dictionary of tensors,
-numbers and strings only, so that it loads with ``torch.load(weights_only=True)``,
-which never runs code from the file. Each model is stored as its class name,
-the arguments it was built with and its weights, so it can be rebuilt without
-the notebook that trained it.
+A checkpoint is one ``torch.save`` file of tensors, numbers and strings only, so that it loads with
+``torch.load(weights_only=True)``, which never runs code from the file. Each model is stored as its class
+name, constructor arguments and weights, so it can be rebuilt without the notebook that trained it.
 """
 
 import os

@@ -1,8 +1,7 @@
 """A digit picker: type or click a phone number and see it in generated handwriting (notebook 02).
 
-``digit_picker(G)`` returns an ipywidgets UI. ``DigitPicker`` holds its state (the
-noise behind each digit) and the widgets; tests drive it headlessly by setting
-``text.value`` and calling ``button.click()``.
+``digit_picker(G)`` returns an ipywidgets UI. ``DigitPicker`` holds its state (the noise behind each digit)
+and the widgets; tests drive it headlessly by setting ``text.value`` and calling ``button.click()``.
 """
 
 import io
