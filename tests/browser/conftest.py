@@ -24,17 +24,6 @@ def browser():
         pytest.skip(f"browser tests skipped: {error}")
 
 
-def pytest_terminal_summary(terminalreporter):
-    if skipped_because:
-        terminalreporter.write_sep("!", "THE BROWSER TESTS DID NOT RUN", red=True, bold=True)
-        terminalreporter.write_line(skipped_because[0], red=True)
-        terminalreporter.write_line(
-            "Nothing checked that JupyterLab shows the widgets and the live figures. Install a Chromium "
-            "(Debian: `apt-get install chromium`) and run `make test-browser`.",
-            red=True,
-        )
-
-
 # --- the class hub (test_hub.py): `make hub`'s configuration behind its proxy, on ports of its own ---------------
 
 hub_skipped_because = []
@@ -63,16 +52,23 @@ def class_hub_for(tmp_path_factory):
     return start
 
 
-_browser_summary = pytest_terminal_summary
-
-
 def pytest_terminal_summary(terminalreporter):
-    _browser_summary(terminalreporter)
-    if hub_skipped_because:
-        terminalreporter.write_sep("!", "THE BROWSER TEST THROUGH THE CLASS HUB DID NOT RUN", red=True, bold=True)
-        terminalreporter.write_line(hub_skipped_because[0], red=True)
-        terminalreporter.write_line(
+    """Never a silent pass: each group of browser tests that was skipped says so in red, with what to install."""
+    for reasons, title, advice in (
+        (
+            skipped_because,
+            "THE BROWSER TESTS DID NOT RUN",
+            "Nothing checked that JupyterLab shows the widgets and the live figures. Install a Chromium "
+            "(Debian: `apt-get install chromium`) and run `make test-browser`.",
+        ),
+        (
+            hub_skipped_because,
+            "THE BROWSER TEST THROUGH THE CLASS HUB DID NOT RUN",
             "Nothing checked that a student can log in to `make hub` and run a lesson. Install Node.js and npm "
             "(Debian: `apt-get install nodejs npm`) and run `make test-browser`.",
-            red=True,
-        )
+        ),
+    ):
+        if reasons:
+            terminalreporter.write_sep("!", title, red=True, bold=True)
+            terminalreporter.write_line(reasons[0], red=True)
+            terminalreporter.write_line(advice, red=True)
