@@ -192,10 +192,16 @@ def cache_file(path, image_size):
 
 
 def save_atomically(state, path):
-    """``torch.save`` through a temporary file, so that an interrupted save never leaves a broken file."""
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)  # atomic: the old file stays until the new one is complete
+    """``torch.save`` through a temporary file of its own, so that an interrupted save never leaves a broken file
+    and two processes saving the same file at once (two students, one shared cache) both finish."""
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(state, file)
+        os.chmod(partial, 0o644)  # as torch.save makes a file (mkstemp's is private)
+        os.replace(partial, path)  # atomic: the old file stays until the new one is complete
+    finally:
+        Path(partial).unlink(missing_ok=True)  # left over only if the save failed
 
 
 def open_dataset(dataset_class, train=True, download=True):

@@ -1,6 +1,9 @@
 """load_images on a folder: decoded once, then read from a cache that follows the folder's files."""
 
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -105,3 +108,30 @@ def test_no_writable_cache_still_loads(folder, tmp_path, monkeypatch):
 def test_the_cache_folder_is_git_ignored():
     ignored = (data.REPO_ROOT / ".gitignore").read_text().split()
     assert "/.cache/" in ignored and data.REPO_CACHE == data.REPO_ROOT / ".cache"
+
+
+TWO_AT_ONCE = """
+import sys, time, torch
+import gan_utils
+save = torch.save
+def slow_save(*args, **kwargs):  # hold each save open for a second, so that the two overlap
+    save(*args, **kwargs)
+    time.sleep(1)
+torch.save = slow_save
+time.sleep(max(0, float(sys.argv[2]) - time.time()))  # both start at the same moment
+gan_utils.data.REPO_CACHE = None
+print(gan_utils.load_images(sys.argv[1], image_size=32).shape)
+"""
+
+
+def test_two_processes_loading_one_uncached_folder_both_succeed(folder, tmp_path):
+    # Two students starting notebook 03 together on a server with one shared cache: both save the same file.
+    start = str(time.time() + 5)
+    runs = [subprocess.Popen([sys.executable, "-c", TWO_AT_ONCE, str(folder), start], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=os.environ) for _ in range(2)]  # fmt: skip
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert "torch.Size([4, 3, 32, 32])" in out
+    (cache,) = (tmp_path / "data" / "cache").glob("*")  # one whole file, no temporary file left over
+    assert torch.load(cache, weights_only=True)["pixels"].shape == (4, 3, 32, 32)
