@@ -102,8 +102,10 @@ $(HUB_PROXY): class-server/node/package.json class-server/node/package-lock.json
 
 hub-proxy: $(HUB_PROXY)
 
+# As root: every student's server runs as a Unix user of their own (class-server/class_spawner.py). run_hub.py
+# starts `jupyterhub -f class-server/jupyterhub_config.py` (in a mount namespace where Python lies in root's home).
 hub: $(LAB_SETTINGS) $(HUB_PROXY)
-	$(BIN)/jupyterhub -f class-server/jupyterhub_config.py
+	$(BIN)/python class-server/run_hub.py
 
 # The browser test through the hub needs the proxy: installed here (seconds), or that test is skipped in red
 hub-proxy-for-tests:

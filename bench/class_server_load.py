@@ -43,6 +43,7 @@ import websocket
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "class-server" / "jupyterhub_config.py"
+RUN_HUB = REPO / "class-server" / "run_hub.py"
 PROXY = REPO / "class-server" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 OUT = REPO / "build" / "class-server"
@@ -99,14 +100,15 @@ class Hub:
     def __init__(self, state, port, env):
         self.state, self.port, self.env = Path(state), port, env
         self.url = f"http://127.0.0.1:{port}"
-        self.log = self.state / "jupyterhub.log"
+        self.log = self.state / "hub" / "jupyterhub.log"  # beside the hub's secrets: no student reads it
         self.process = None
         self.admin_token = env.get("GAN_HUB_ADMIN_TOKEN")
 
     def start(self, timeout=60):
+        self.log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)],
+                [sys.executable, str(RUN_HUB)],  # as `make hub`: jupyterhub -f class-server/jupyterhub_config.py
                 env=self.env,
                 cwd=self.state,
                 stdout=log,
@@ -161,27 +163,45 @@ class Hub:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
 
 
+def class_server_module(name):
+    """A module of class-server/ (class_spawner: the students' Unix users), as jupyterhub_config.py imports it."""
+    if str(CONFIG.parent) not in sys.path:
+        sys.path.insert(0, str(CONFIG.parent))
+    return __import__(name)
+
+
 @contextlib.contextmanager
 def class_hub(state, port, admin_token=None, **env):
     """The class hub on ``port`` (and the two after it) with its state in ``state``; stopped on exit, the
-    students' servers with it. ``env``: GAN_HUB_* and GAN_* settings (jupyterhub_config.py lists them)."""
+    students' servers with it. ``env``: GAN_HUB_* and GAN_* settings (jupyterhub_config.py lists them).
+
+    Every student is a Unix user (class-server/class_spawner.py): here with a prefix of this hub's own
+    (``hub.user_prefix``, not the jupyter- of a real class), and deleted on exit, whatever happened."""
     check_proxy()
     state = Path(state)
     state.mkdir(parents=True, exist_ok=True)
+    state.chmod(0o711)  # each student passes through to their own home (mkdtemp makes it 0700)
+    prefix = f"gantest{secrets.token_hex(2)}-"
     environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}  # plots inline
-    environment.update(GAN_HUB_STATE=str(state), GAN_HUB_PORT=str(port), **{k: str(v) for k, v in env.items()})
+    environment.update(GAN_HUB_STATE=str(state), GAN_HUB_PORT=str(port), GAN_HUB_USER_PREFIX=prefix)
+    environment.update({k: str(v) for k, v in env.items()})
     if admin_token:
         environment["GAN_HUB_ADMIN_TOKEN"] = admin_token
     hub = Hub(state, port, environment)
-    hub.start()
+    hub.user_prefix = environment["GAN_HUB_USER_PREFIX"]
     try:
+        hub.start()
         yield hub
     finally:
         try:
-            if hub.process.poll() is None and admin_token:
+            if hub.process is not None and hub.process.poll() is None and admin_token:
                 hub.stop_servers()
         finally:
-            hub.stop()
+            try:
+                hub.stop()
+            finally:
+                if hub.user_prefix == prefix:  # only users of this hub's own prefix
+                    class_server_module("class_spawner").remove_unix_users(prefix)
 
 
 # --- one student ------------------------------------------------------------------------------------------------

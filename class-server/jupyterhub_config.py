@@ -1,14 +1,16 @@
 """JupyterHub for a class: `make hub` starts it with this file (docs/class-server.md says how to run it for real).
 
-Every student gets a JupyterLab of the repository's one environment (.venv: the pinned versions, lab-settings/),
-their own home with their own copy of the lessons, the datasets from one read-only folder, and a share of the CPU
-that one student's training cannot take from the others. The teacher is the admin.
+Every student gets a Unix user of their own (made when they first start, once the teacher let them in), a
+JupyterLab of the repository's one environment (.venv: the pinned versions, lab-settings/) running as that user,
+their own home that only they can open, with their own copy of the lessons, the datasets from one read-only
+folder, and limits on memory, CPU and processes (class_spawner.py). The teacher is the admin. The hub runs as root;
+its database and secrets are in a folder only root can open.
 
 Everything a teacher may want to change comes from the environment, so that the same file serves `make hub`,
 the load test (bench/class_server_load.py) and the browser test (tests/browser/test_hub.py):
 
-    GAN_HUB_STATE       folder for the hub's database, secrets and (test set-up) the students' homes
-                        (default class-server/state/, git-ignored: back it up)
+    GAN_HUB_STATE       folder for the hub's database and secrets (in hub/, root's only) and the students' homes
+                        (in homes/) (default class-server/state/, git-ignored: back it up)
     GAN_HUB_IP          address to listen on (default 127.0.0.1; 0.0.0.0 on a real server behind HTTPS)
     GAN_HUB_PORT        the port students open (default 8000); the hub's own and the proxy's API ports follow it
     GAN_HUB_TEACHER     the teacher's user name, the admin (default teacher)
@@ -18,14 +20,18 @@ the load test (bench/class_server_load.py) and the browser test (tests/browser/t
     GAN_HUB_NOTEBOOKS   the lessons to hand out (default notebooks/; `make student` writes the student edition to
                         build/student/)
     GAN_HUB_THREADS     PyTorch threads per student (default 1: docs/class-server.md, the sizing table)
-    GAN_HUB_MEMORY      memory per student (default 3G): enforced by SystemdSpawner on a real server, only
-                        advisory with this file's test spawner
+    GAN_HUB_CPUS        cores per student at most (default GAN_HUB_THREADS), a cgroup CPU quota
+    GAN_HUB_MEMORY      memory per student (default 3G), a cgroup limit (without cgroups: per process)
+    GAN_HUB_TASKS       processes and threads per student at most (default 512)
+    GAN_HUB_USER_PREFIX the student <name>'s Unix user is <prefix><name> (default jupyter-); user names may have
+                        32 characters minus the prefix's
     GAN_HUB_CULL_AFTER  seconds without activity after which a student's server is stopped (default 3600)
     GAN_HUB_ADMIN_TOKEN when set, an API token with admin rights (the load test creates its students with it)
     GAN_DATA_DIR        the datasets (default data/ in the repository; `make data` first, then make it read-only)
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,12 +39,28 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))  # first_start.py, beside this file
 
+from class_auth import ClassAuthenticator, name_pattern, name_rule  # noqa: E402
+from class_spawner import UNIX_NAME, ClassSpawner, reachable  # noqa: E402
 from first_start import copy_lessons  # noqa: E402
 
 c = get_config()  # noqa: F821 (JupyterHub defines it when it reads this file)
 
 STATE = Path(os.environ.get("GAN_HUB_STATE") or HERE / "state").resolve()
-STATE.mkdir(parents=True, exist_ok=True)
+# The hub's database, cookie secret and proxy's pid in hub/ (root's only: 0700, files 0600); the homes in homes/,
+# each its student's only (0700). The students may pass through the state folder and homes/ to reach their own
+# home (0711), not list them.
+HUB = STATE / "hub"
+HOMES = STATE / "homes"
+for folder, mode in ((STATE, 0o711), (HUB, 0o700), (HOMES, 0o711)):
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(mode)
+for name in ("jupyterhub.sqlite", "jupyterhub_cookie_secret"):  # a state folder of before: the hub's files into hub/
+    if (STATE / name).is_file() and not (HUB / name).exists():
+        (STATE / name).rename(HUB / name)
+(HUB / "jupyterhub.sqlite").touch(mode=0o600)  # sqlite takes an empty file for an empty database
+for path in HUB.iterdir():
+    if path.is_file():
+        path.chmod(0o600)
 PORT = int(os.environ.get("GAN_HUB_PORT") or 8000)
 IP = os.environ.get("GAN_HUB_IP") or "127.0.0.1"
 DATA = (REPO / (os.environ.get("GAN_DATA_DIR") or "data")).resolve()
@@ -53,9 +75,10 @@ c.JupyterHub.hub_port = PORT + 1
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 2}"
 # configurable-http-proxy, the npm package, installed by `make hub` into class-server/node (package-lock.json)
 c.ConfigurableHTTPProxy.command = [str(HERE / "node" / "node_modules" / ".bin" / "configurable-http-proxy")]
-c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
-c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(HUB / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{HUB / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(HUB / "jupyterhub_cookie_secret")  # JupyterHub writes it 0600
+# The proxy's token is made at each start and handed to the proxy in its environment (root's: no student reads it)
 # A restart of the hub (an update, a crash) must not stop the class: the students' servers and kernels run on
 # and the restarted hub finds them again (their process ids are in its database).
 c.JupyterHub.cleanup_servers = False
@@ -64,14 +87,24 @@ c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 
 # --- accounts: students sign up with a password, the teacher is the admin -----------------------------------
-c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+# NativeAuthenticator (class_auth.py: user names that can be Unix users, pages that say why)
+c.JupyterHub.authenticator_class = ClassAuthenticator
+PREFIX = os.environ.get("GAN_HUB_USER_PREFIX", "jupyter-")
+if not UNIX_NAME.fullmatch(PREFIX + "a") or len(PREFIX) > 24:
+    sys.exit(f"class-server: GAN_HUB_USER_PREFIX={PREFIX!r}: lowercase letters, digits, - and _, at most 24")
+c.ClassAuthenticator.name_length = 32 - len(PREFIX)  # useradd's limit: 32 characters with the prefix
+c.Authenticator.username_pattern = name_pattern(32 - len(PREFIX))
 TEACHER = os.environ.get("GAN_HUB_TEACHER") or "teacher"
 c.Authenticator.admin_users = {TEACHER}
 class_list = HERE / "students.txt"
 names = os.environ.get("GAN_HUB_STUDENTS", "").replace(",", "\n")
 names += "\n" + (class_list.read_text() if class_list.is_file() else "")
+names = {name.strip().lower() for name in names.splitlines() if name.strip()}  # as the hub normalises them
+valid = re.compile(name_pattern(32 - len(PREFIX)))
+for name in sorted(name for name in names | {TEACHER} if not valid.match(name)):
+    print(f"class-server: {name!r} cannot be a user name here, left out: {name_rule(32 - len(PREFIX))}")
 # NativeAuthenticator lets these in as soon as they sign up (pre-authorised); anybody else waits for the teacher
-c.Authenticator.allowed_users = {name.strip() for name in names.splitlines() if name.strip()}
+c.Authenticator.allowed_users = {name for name in names if valid.match(name)}
 # ... and whoever the teacher approves at /hub/authorize may log in too: NativeAuthenticator's approval is the gate
 c.Authenticator.allow_all = True
 c.NativeAuthenticator.open_signup = False
@@ -80,21 +113,23 @@ c.NativeAuthenticator.allowed_failed_logins = 5  # then 10 minutes' wait: guessi
 c.NativeAuthenticator.seconds_before_next_try = 600
 
 # --- each student's server ------------------------------------------------------------------------------------
-# Test set-up: no separate Unix users (this machine runs as root without systemd), so every student's server runs
-# as the hub's user with its own home under the state folder. A real server uses SystemdSpawner: one Unix user
-# per student and cgroup limits on CPU and memory (docs/class-server.md, "A real server").
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
+# As the student's own Unix user (<prefix><name>, made on their first start), home <state>/homes/<name> (0700),
+# in their own cgroups where this machine has them (class_spawner.py; docs/class-server.md, "Students apart")
+c.JupyterHub.spawner_class = ClassSpawner
+c.ClassSpawner.unix_prefix = PREFIX
+c.ClassSpawner.homes = str(HOMES)
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
-if os.getuid() == 0:
-    c.Spawner.args = ["--allow-root"]  # Jupyter refuses root without it; only this test set-up runs as root
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/notebooks"
-c.Spawner.mem_limit = os.environ.get("GAN_HUB_MEMORY") or "3G"  # MEM_LIMIT in the server's environment
+c.Spawner.mem_limit = os.environ.get("GAN_HUB_MEMORY") or "3G"  # also MEM_LIMIT in the server's environment
+c.Spawner.cpu_limit = float(os.environ.get("GAN_HUB_CPUS") or THREADS)
+c.ClassSpawner.tasks_limit = int(os.environ.get("GAN_HUB_TASKS") or 512)
+# A student who opens another's server is told it is not theirs and sent to their own (templates/)
+c.JupyterHub.template_paths = [str(HERE / "templates")]
 
 
 def student_home(spawner):
-    return Path(getattr(spawner, "home_dir", None) or Path("~" + spawner.user.name).expanduser())
+    return Path(spawner.home)
 
 
 c.Spawner.environment = {
@@ -120,12 +155,9 @@ c.Spawner.env_keep = [
 
 
 def first_start(spawner):
-    """Each student's own copy of the lessons, on every start: only the files they do not have yet."""
+    """Each student's own copy of the lessons, on every start: only the files they do not have yet, theirs."""
     home = student_home(spawner)
-    owner = None
-    if os.getuid() == 0 and home.is_dir() and home.stat().st_uid != 0:  # a real server: the student's own uid
-        owner = (home.stat().st_uid, home.stat().st_gid)
-    copied = copy_lessons(home, LESSONS, REPO / "docs" / "images", owner)
+    copied = copy_lessons(home, LESSONS, REPO / "docs" / "images", (spawner.uid, spawner.gid))
     spawner.log.info("%s: %d lesson files copied into %s", spawner.user.name, len(copied), home)
 
 
@@ -157,6 +189,11 @@ if os.environ.get("GAN_HUB_ADMIN_TOKEN"):
         {"name": "class-admin", "scopes": ["admin:users", "admin:servers", "tokens"], "services": ["class-admin"]}
     )
 
+if os.geteuid() != 0:
+    print("class-server: the hub must run as root (sudo make hub) to start each student as their own user")
+for needed in (HOMES, BIN, LESSONS):
+    if reachable(needed):
+        print(f"class-server: students cannot reach {needed}: {reachable(needed)} needs chmod o+x", file=sys.stderr)
 if not DATA.is_dir():
     print(f"class-server: no datasets at {DATA}: run `make data` (or set GAN_DATA_DIR) first", file=sys.stderr)
 elif DATA.stat().st_mode & 0o222:  # any write bit (root could write anyway: the bits say what the teacher meant)
