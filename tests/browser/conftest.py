@@ -30,11 +30,15 @@ hub_skipped_because = []
 
 
 @pytest.fixture(scope="module")
-def class_hub_for(tmp_path_factory):
+def class_hub_for():
     """``class_hub_for(env)``: a context manager running the class hub (bench/class_server_load.py starts it the
-    way `make hub` does) with ``env`` added; skipped loudly where configurable-http-proxy is not installed."""
+    way `make hub` does) with ``env`` added; skipped loudly where configurable-http-proxy is not installed. Its
+    students' Unix users are deleted when it stops, its state folder when the module's tests are done."""
     import secrets
+    import shutil
     import sys
+    import tempfile
+    from pathlib import Path
 
     sys.path.insert(0, str(lab.REPO))  # bench/ is a package of the repository
     from bench.class_server_load import NoProxy, check_proxy, class_hub, free_ports
@@ -45,11 +49,16 @@ def class_hub_for(tmp_path_factory):
         hub_skipped_because.append(str(error))
         pytest.skip(f"the hub's browser test skipped: {error}")
 
-    def start(env):
-        state = tmp_path_factory.mktemp("hub")
-        return class_hub(state, free_ports(), admin_token=secrets.token_hex(32), **env)
+    states = []
 
-    return start
+    def start(env):
+        # Not under pytest's temporary folder (0700: no student could reach their home there), and removed after
+        states.append(Path(tempfile.mkdtemp(prefix="gan-hub-test-")))
+        return class_hub(states[-1], free_ports(), admin_token=secrets.token_hex(32), **env)
+
+    yield start
+    for state in states:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter):
