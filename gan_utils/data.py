@@ -2,9 +2,9 @@
 
 The series' datasets are small (MNIST: 188 MB as float32), so each is converted once and training slices
 random batches out of the tensor: far faster on a CPU than a ``DataLoader`` that converts every image on
-every epoch. The files live in ``$GAN_DATA_DIR`` (relative to the repository root, so that it means the
-same folder to a notebook and to a command run from the root), or ``data/`` when it is unset. A folder of
-your own images is decoded once and cached (``load_folder``).
+every epoch. The files live in ``$GAN_DATA_DIR`` (relative to the repository root, the same folder to a notebook
+and to a command run from the root; for gan_utils installed as a package, in Colab, relative to the notebook's
+folder), or ``data/`` when it is unset. A folder of your own images is decoded once and cached (``load_folder``).
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from torchvision.io import ImageReadMode, decode_image, read_file
 from torchvision.transforms.v2 import functional as TF
 from tqdm.auto import tqdm
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = next((p for p in [Path(__file__).resolve().parent.parent] if (p / "pyproject.toml").is_file()), Path.cwd())
 REPO_CACHE = REPO_ROOT / ".cache"  # decoded folders, when the data root is read-only (git-ignored)
 
 
