@@ -121,9 +121,10 @@ def test_set_up_says_why_pip_failed(monkeypatch, capsys):
 
 def test_set_up_turns_on_colabs_widget_manager_only_in_colab(monkeypatch, capsys):
     turned_on = []
-    colab = types.ModuleType("google.colab")
-    colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: turned_on.append(True))
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    google, colab, output = (types.ModuleType(name) for name in ("google", "google.colab", "google.colab.output"))
+    google.colab, colab.output, output.enable_custom_widget_manager = colab, output, lambda: turned_on.append(True)
+    for module in (google, colab, output):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
     run_set_up(monkeypatch, capsys, installed=True)
     assert turned_on == [True]
     monkeypatch.delitem(sys.modules, "google.colab")
