@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
+from torch.utils.flop_counter import FlopCounterMode
 from torchvision import datasets, transforms
 
 import gan_utils
@@ -188,9 +189,12 @@ class Contender:
     ``during`` is a context manager that each of its turns runs in (another thread count, say); other keyword
     arguments go to ``trainer.train`` (``live=``, say)."""
 
-    def __init__(self, name, trainer, images=None, labels=None, during=contextlib.nullcontext, **train_options):
+    def __init__(
+        self, name, trainer, images=None, labels=None, during=contextlib.nullcontext, clock=time.perf_counter, **options
+    ):
         self.name, self.trainer, self.images, self.labels = name, trainer, images, labels
-        self.during, self.train_options = during, train_options
+        self.during, self.train_options = during, options
+        self.clock = clock  # time.process_time: a one-thread run's CPU seconds, what it would get on an idle core
         self.random_state = torch.get_rng_state()  # make it just after building the trainer: its run's stream
         self.seconds = 0.0  # training time
         self.rates = []  # images a second in each turn
@@ -204,11 +208,11 @@ class Contender:
         """Train for ``seconds`` or ``steps``, whichever ends first; returns this turn's images per second."""
         outside, step = torch.get_rng_state(), self.trainer.step
         torch.set_rng_state(self.random_state)  # its own random numbers, as if it trained alone
-        started = time.perf_counter()
+        started = self.clock()
         with self.during():
             minutes = seconds / 60 if seconds is not None else None
             self.trainer.train(self.images, self.labels, steps=steps, minutes=minutes, **self.train_options)
-        took = time.perf_counter() - started
+        took = self.clock() - started
         self.random_state = torch.get_rng_state()
         torch.set_rng_state(outside)
         self.seconds += took
@@ -257,6 +261,29 @@ def first_reaching(curve, key, threshold, higher_is_better, window=1):
         if (value >= threshold) if higher_is_better else (value <= threshold):
             return curve[i]
     return None
+
+
+# --- what a step costs ----------------------------------------------------------------------------------------
+
+
+def matmul_peak(dtype=torch.float32, n=4096, repeats=5):
+    """GFLOP/s of the fastest of ``repeats`` n x n matrix products: what this CPU's arithmetic can reach."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - started)
+    return 2 * n**3 / min(times) / 1e9
+
+
+def flops_per_image(contender):
+    """The floating-point operations of one training step per image (torch.utils.flop_counter counts the
+    matrix products and convolutions, forward and backward; elementwise work is left out)."""
+    with FlopCounterMode(display=False) as counter:
+        contender.trainer.train(contender.images, contender.labels, steps=1)
+    return counter.get_total_flops() / contender.batch_size
 
 
 # --- the results file -------------------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ then), and the ratio NAME / variant: 2x means what NAME gets, the variant gets i
 
 import argparse
 import json
+import math
+import statistics
+import time
 from functools import partial
 from pathlib import Path
 
@@ -41,7 +44,7 @@ from torch import nn
 
 import gan_utils
 from bench import harness
-from gan_utils.quality import load_classifier
+from gan_utils.quality import cifar_quality, load_classifier, mnist_quality
 
 # --- source post 000's conditional networks ----------------------------------------------------------------
 
@@ -126,16 +129,69 @@ VARIANTS = {
         "smoothing_0.1": {"label_smoothing": 0.1},
     },
 }
+# Issue 30: the DCGAN sized for a CPU. Each variant changes the width (the feature maps of the top layer: 64 is
+# the paper's) and one more thing; "w64" is the recipe at the paper's width, whatever the recipe's default is.
+LAPTOP = {
+    "w64": {"width": 64},
+    "w48": {"width": 48},
+    "w32": {"width": 32},
+    "w32_lr_4e-4": {"width": 32, "lr": 4e-4},
+    "w32_ttur_D_4e-4": {"width": 32, "lr_D": 4e-4},  # two time-scales: D learns faster than G
+    "w32_ttur_G_1e-4_D_4e-4": {"width": 32, "lr_G": 1e-4, "lr_D": 4e-4},
+    "w32_batch_32": {"width": 32, "batch_size": 32},
+    "w32_batch_128_lr_4e-4": {"width": 32, "batch_size": 128, "lr": 4e-4},
+    "w32_betas_0.5_0.99": {"width": 32, "betas": (0.5, 0.99)},
+    "w32_betas_0_0.9": {"width": 32, "betas": (0.0, 0.9)},
+    "w32_hinge": {"width": 32, "update_D": "hinge", "update_G": "hinge"},
+    "w32_ema_0.99": {"width": 32, "ema": 0.99},
+    "w32_ema_0.999": {"width": 32, "ema": 0.999},
+    "w32_smoothing_0.1": {"width": 32, "label_smoothing": 0.1},
+    "w32_batch_32_betas_0_0.9": {"width": 32, "batch_size": 32, "betas": (0.0, 0.9)},
+    "w32_lr_4e-4_betas_0_0.9": {"width": 32, "lr": 4e-4, "betas": (0.0, 0.9)},
+    "w32_D_w16": {"width": 32, "width_D": 16},  # a narrower discriminator: D wins early on digits
+    "w32_lr_D_1e-4": {"width": 32, "lr_D": 1e-4},
+    "w48_D_w32": {"width": 48, "width_D": 32},  # a wider generator: what the samples are made of
+    "w64_D_w32": {"width": 64, "width_D": 32},
+}
+VARIANTS["03"] |= LAPTOP
 VARIANTS["03-cifar10"] = VARIANTS["03"]  # notebook 03's DCGAN on its own data
 STEPS = {"01": 20_000, "02": 9000, "03": 2800, "03-cifar10": 3900}  # about a default run on a laptop at half speed
 CHECKS = {"01": 1000, "02": 1500, "03": 400, "03-cifar10": 1300}
 
 
+def hinge_update_D(real, fake, D, opt_D, real_label=1.0):
+    """The hinge loss's discriminator step (Lim and Ye 2017, SAGAN): real logits above 1, fakes' below -1."""
+    real_logits, fake_logits = D(real), D(fake.detach())
+    loss = nn.functional.relu(1 - real_logits).mean() + nn.functional.relu(1 + fake_logits).mean()
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    return loss.detach(), torch.sigmoid(real_logits).mean().detach(), torch.sigmoid(fake_logits).mean().detach()
+
+
+def hinge_update_G(fake, D, opt_G):
+    loss = -D(fake).mean()  # the hinge loss's generator step: raise D's score of the fakes
+    opt_G.zero_grad()
+    loss.backward()
+    opt_G.step()
+    return loss.detach()
+
+
 def build(model, name, seed, precision="auto"):
     changes = dict(VARIANTS[model][name])
     make = changes.pop("build", None)
-    arguments = {key: changes.pop(key) for key in ("projection", "ema") if key in changes}
+    arguments = {key: changes.pop(key) for key in ("projection", "ema", "width") if key in changes}
     trainer = make(seed) if make else harness.recipe(model, seed, **arguments)
+    if "width_D" in changes:  # another discriminator, from the recipe's seed (the generator stays the same)
+        gan_utils.seed_everything(seed)
+        D = gan_utils.DCGANDiscriminator(*trainer.G.image_shape[:2], width=changes.pop("width_D"))
+        lr, betas = (trainer.opt_G.param_groups[0][key] for key in ("lr", "betas"))
+        trainer = gan_utils.GANTrainer(
+            trainer.G, D, lr, betas, trainer.label_smoothing, seed, batch_size=trainer.batch_size, ema=trainer.ema
+        )
+    for update in ("update_D", "update_G"):
+        if changes.get(update) == "hinge":
+            changes[update] = globals()[f"hinge_{update}"]
     if precision != "auto":
         changes["bfloat16"] = precision == "bfloat16"
     return harness.tweak(trainer, **changes)
@@ -171,6 +227,78 @@ def race(args):
 
     harness.race(contenders, turn, lambda c: c.trainer.step >= args.steps)
     return runs()
+
+
+def timed_race(args):
+    """Every variant from every seed for ``--minutes`` of its own training time (``--clock``: CPU seconds of
+    this process by default, so that another program on the machine costs no run its steps), measured every
+    ``--check-minutes``: equal time, not equal steps, so a cheaper step buys more of them."""
+    images, labels = harness.data(args.model)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    contenders = []
+    for name in args.variants or VARIANTS[args.model]:
+        for seed in args.seeds:
+            trainer = build(args.model, name, seed, args.precision)
+            contenders.append(harness.Contender(f"{name} ({seed})", trainer, images, labels, clock=clock))
+            contenders[-1].variant, contenders[-1].seed = name, seed
+    marks = [60 * m for m in args.marks]
+
+    def per_step(c):
+        return c.seconds / c.trainer.step
+
+    def turn(c):
+        mark = next(m for m in marks if m > c.seconds + (per_step(c) / 2 if c.trainer.step else 0))
+        c.turn(steps=10) if not c.trainer.step else None  # a first few steps to learn its speed
+        while (steps := round((mark - c.seconds) / per_step(c))) > 0:
+            c.turn(steps=steps)
+        c.measure(quality=partial(quality, model=args.model, n=args.n))
+        if args.dump:
+            Path(args.dump).write_text(json.dumps(runs(), indent=1))
+
+    def runs():
+        return [
+            {"model": args.model, "name": c.variant, "seed": c.seed, "precision": c.trainer.precision, "n": args.n}
+            | {"batch_size": c.batch_size, "clock": args.clock, "curve": c.curve}
+            for c in contenders
+        ]
+
+    harness.race(contenders, turn, lambda c: c.trainer.step and c.seconds + per_step(c) / 2 >= marks[-1])
+    return runs()
+
+
+def quality(G, model, n):
+    """The yardstick's distance, the share of confident samples (CIFAR-10) and the rarest and commonest class."""
+    result = (cifar_quality if model == "03-cifar10" else mnist_quality)(G, n=n)
+    flagged = len(result["rare"]) + len(result["dominant"])
+    shares = {"rarest": min(result["histogram"]), "commonest": max(result["histogram"]), "flagged": flagged}
+    return {"distance": result["distance"], "confident": result.get("confident", float("nan"))} | shares
+
+
+def timed_table(runs, minutes):
+    """Each variant at each of ``minutes``: steps made, distance mean ± standard deviation (range) over its seeds."""
+    rows = []
+    for name in dict.fromkeys(run["name"] for run in runs):
+        mine = [run for run in runs if run["name"] == name]
+        row = [name, len(mine)]
+        for m in minutes:
+            at = [min(run["curve"], key=lambda p: abs(p["seconds"] - 60 * m)) for run in mine]
+            if any(abs(p["seconds"] - 60 * m) > 30 for p in at):
+                row += ["-", "-"]
+                continue
+            values = [p["distance"] for p in at]
+            spread = f" ± {statistics.stdev(values):.2f} ({min(values):.2f}-{max(values):.2f})" if len(at) > 1 else ""
+            steps = statistics.mean(p["step"] for p in at)
+            row += [f"{steps:,.0f}", f"{statistics.mean(values):.2f}{spread}"]
+        last = [run["curve"][-1] for run in mine]
+        confident = statistics.mean(p["confident"] for p in last)
+        row += ["-" if math.isnan(confident) else f"{confident:.0%}", sum(p["flagged"] > 0 for p in last)]
+        row += [f"{min(p['rarest'] for p in last):.1%}-{max(p['commonest'] for p in last):.1%}"]
+        rows.append(row)
+    header = ["variant", "seeds"]
+    for m in minutes:
+        header += [f"steps in {m:g} min", f"distance at {m:g} min: mean ± sd (range)"]
+    header += ["confident at the end", "runs with a class flagged", "class shares at the end (all runs)"]
+    return harness.table(header, rows)
 
 
 def score(value, key):
@@ -254,6 +382,9 @@ def main(argv=None):
     parser.add_argument("--check", type=int, help="steps between measurements (default 01: 1,000, 02: 1,500, 03: 400)")
     parser.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto")
     parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
+    parser.add_argument("--minutes", type=float, help="equal training time instead of --steps (issue 30's race)")
+    parser.add_argument("--marks", type=float, nargs="+", help="with --minutes: the minutes to measure at")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="with --minutes (default cpu)")
     parser.add_argument("--against", metavar="NAME", help="time to NAME's final quality instead (e.g. before)")
     parser.add_argument("--dump", help="write every run's curve to this JSON file")
     parser.add_argument("--summarise", nargs="+", metavar="DUMP", help="train nothing: the table of --dump files")
@@ -270,7 +401,17 @@ def main(argv=None):
         runs = [run for path in args.summarise for run in json.loads(Path(path).read_text())]
     else:
         load_classifier()  # before any trainer is built and any clock starts
-        runs = race(args)
+        args.marks = sorted(set(args.marks or range(1, math.ceil(args.minutes or 0) + 1)) | {args.minutes or 0})
+        runs = timed_race(args) if args.minutes else race(args)
+    if "clock" in runs[0]:
+        runs = [run for run in runs if run["model"] == args.model]
+        minutes = sorted({2, 5, 10, args.minutes or max(p["seconds"] for r in runs for p in r["curve"]) / 60})
+        minutes = [m for m in minutes if any(abs(p["seconds"] - 60 * m) <= 30 for r in runs for p in r["curve"])]
+        text = (
+            timed_table(runs, minutes) + f"\n\nClock: {runs[0]['clock']} seconds of training, {runs[0]['n']:,} samples."
+        )
+        harness.report(f"recipe_variants_{args.model}_timed", text, args)
+        return
     if args.against:
         name = "time_to_quality" if args.against == "before" else f"recipe_variants_{args.model}_against_{args.against}"
         text = time_table(runs, args.against)

@@ -22,11 +22,9 @@ Measuring is not counted as training time.
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 from torchvision.utils import save_image
 
 from bench import harness
@@ -45,30 +43,13 @@ def contenders(model, seed=0, **changes):
     return [ours, harness.Contender("seed-style", harness.seed_style(model, seed, **changes))]
 
 
-def matmul_peak(dtype=torch.float32, n=4096, repeats=5):
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    a @ b  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - started)
-    return 2 * n**3 / min(times) / 1e9
-
-
-def flops_per_image(contender):
-    with FlopCounterMode(display=False) as counter:
-        contender.trainer.train(contender.images, contender.labels, steps=1)
-    return counter.get_total_flops() / contender.batch_size
-
-
 def throughput(args):
-    peak, peak_bf16 = (matmul_peak(dtype, n=args.matmul) for dtype in (torch.float32, torch.bfloat16))
+    peak, peak_bf16 = (harness.matmul_peak(dtype, n=args.matmul) for dtype in (torch.float32, torch.bfloat16))
     print(f"matrix-multiply peak: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16:.0f} GFLOP/s")
     rows = []
     for model in args.models:
         race = contenders(model)
-        flops = [flops_per_image(c) for c in race]
+        flops = [harness.flops_per_image(c) for c in race]
         harness.turns(race, args.seconds, args.rounds)
         spread = [f"{c.median_rate():,.0f} ({min(c.rates[1:]):,.0f}-{max(c.rates[1:]):,.0f})" for c in race]
         achieved = [f * c.median_rate() / 1e9 for f, c in zip(flops, race)]

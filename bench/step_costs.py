@@ -11,7 +11,13 @@ longer than 3 s to see a lesson's share). The variants take turns of ``--seconds
 warm-up turn; the table gives the median steps a second and its ratio to the shipped trainer's (> 1: the
 variant is faster). Random data: the arithmetic does not depend on the pixels.
 
+``--flops``: instead, how close notebook 03's DCGAN step comes to this machine's arithmetic peak, at each of
+``--widths`` in float32 and bfloat16 (turns as above): the step's FLOPs (``harness.flops_per_image``), the GFLOP/s
+it reaches against the fastest large matrix product in the same precision, and where a step's time goes, by
+PyTorch's profiler (its operators' own CPU time, grouped).
+
     .venv/bin/python -m bench.step_costs [--models 02 03] [--variants "1 thread" ...] [--seconds 3] [--rounds 3]
+    .venv/bin/python -m bench.step_costs --flops [--widths 32 64] [--seconds 3] [--rounds 3]
 """
 
 import argparse
@@ -114,14 +120,88 @@ VARIANTS = {
 }
 
 
+# Where a DCGAN step's time goes: PyTorch's operators by the first of these words in their names
+GROUPS = {
+    "convolutions (forward and backward)": ("convolution", "conv"),
+    "BatchNorm": ("batch_norm",),
+    "Adam (fused)": ("adam",),
+    "weight average (EMA)": ("foreach", "lerp"),
+    "activations and their gradients": ("relu", "tanh", "threshold", "leaky", "sigmoid"),
+    "loss": ("binary_cross_entropy", "log_sigmoid", "loss"),
+    "copies, layouts and casts": ("copy", "to_copy", "clone", "contiguous", "_to", "cat"),
+}
+
+
+def time_shares(contender, steps=5):
+    """The share of a step's operator time in each of ``GROUPS`` (the rest: "other")."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profiler:
+        contender.turn(steps=steps)
+    shares = dict.fromkeys([*GROUPS, "other"], 0.0)
+    for event in profiler.key_averages():
+        name = event.key.lower()
+        group = next((g for g, words in GROUPS.items() if any(word in name for word in words)), "other")
+        shares[group] += event.self_cpu_time_total
+    total = sum(shares.values())
+    return {group: value / total for group, value in shares.items()}
+
+
+def flops(args):
+    """The DCGAN step's GFLOP/s against the matrix-multiply peak, float32 and bfloat16, and where its time goes."""
+    peaks = {dtype: harness.matmul_peak(dtype) for dtype in (torch.float32, torch.bfloat16)}
+    contenders = []
+    for width in args.widths:
+        for bfloat16 in (False, True):
+            trainer = harness.tweak(harness.recipe("03-cifar10", width=width), bfloat16=bfloat16)
+            contenders.append(
+                harness.Contender(f"width {width}, {trainer.precision}", trainer, *harness.random_data(trainer))
+            )
+    work = [harness.flops_per_image(c) * c.batch_size for c in contenders]  # FLOPs of one step
+    harness.turns(contenders, args.seconds, args.rounds)
+    rows, shares = [], {}
+    for c, step_flops in zip(contenders, work):
+        rate = c.median_rate() / c.batch_size
+        peak = peaks[torch.bfloat16 if c.trainer.bfloat16 else torch.float32]
+        achieved = step_flops * rate / 1e9
+        rows.append(
+            [
+                c.name,
+                f"{step_flops / 1e9:.2f}",
+                f"{rate:.1f}",
+                f"{achieved:.0f}",
+                f"{peak:.0f}",
+                f"{achieved / peak:.0%}",
+            ]
+        )
+        shares[c.name] = time_shares(c)
+    header = ["DCGAN 32x32, batch 64", "GFLOP a step", "steps/s", "GFLOP/s", "matmul peak GFLOP/s", "share of peak"]
+    breakdown = harness.table(
+        ["where a step's time goes", *shares],
+        [[group, *(f"{s[group]:.0%}" for s in shares.values())] for group in [*GROUPS, "other"]],
+    )
+    text = (
+        f"Median of {args.rounds} interleaved turns of {args.seconds:g} s after a warm-up turn, "
+        f"{torch.get_num_threads()} torch threads, random data. The peak: the fastest of five 4096x4096 matrix "
+        f"products in the same precision (torch.mm). FLOPs by torch.utils.flop_counter (matrix products and "
+        f"convolutions only). The time shares: PyTorch's profiler over 5 steps, each operator's own CPU time.\n\n"
+        + harness.table(header, rows)
+        + "\n\n"
+        + breakdown
+    )
+    harness.report(f"dcgan_flops_{torch.get_num_threads()}_threads", text, args)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", choices=list(harness.RECIPES), default=["02", "03"])
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--seconds", type=float, default=3, help="length of one turn")
     parser.add_argument("--rounds", type=int, default=3, help="turns of each variant, after a warm-up turn")
+    parser.add_argument("--flops", action="store_true", help="notebook 03's step against the arithmetic peak")
+    parser.add_argument("--widths", type=int, nargs="+", default=[32, 64], help="with --flops (default 32 64)")
     harness.add_docs_arguments(parser)
     args = harness.parse(parser, argv, __spec__.name)
+    if args.flops:
+        return flops(args)
     names = ["as shipped", *(name for name in args.variants if name != "as shipped")]  # the base comes first
     header, rows = ["variant"], {name: [name] for name in names}
     for model in args.models:

@@ -130,3 +130,35 @@ def test_results_replace_only_their_own_section(tmp_path):
 
 def test_table_pads_each_column_to_its_widest_cell():
     assert harness.table(["a", "bb"], [["ccc", 1]]).splitlines() == ["| a   | bb |", "|-----|----|", "| ccc | 1  |"]
+
+
+def test_the_timed_race_table_gives_each_variants_mean_spread_and_steps_at_each_mark():
+    from bench import recipe_variants
+
+    def run(name, seed, distances):
+        curve = [{"seconds": 60.0 * m, "step": 100 * m, "distance": d, "confident": 0.5, "rarest": 0.01}
+                 | {"commonest": 0.4, "flagged": int(d > 9)} for m, d in zip((2, 5), distances)]  # fmt: skip
+        return {"name": name, "seed": seed, "curve": curve}
+
+    runs = [run("w64", 0, (30, 20)), run("w32", 0, (12, 8)), run("w32", 1, (14, 10))]
+    rows = [
+        [cell.strip() for cell in row.split("|")[1:-1]]
+        for row in recipe_variants.timed_table(runs, [2, 5]).splitlines()[2:]
+    ]
+    assert rows[0][:6] == ["w64", "1", "200", "30.00", "500", "20.00"]
+    assert rows[1][:6] == ["w32", "2", "200", "13.00 ± 1.41 (12.00-14.00)", "500", "9.00 ± 1.41 (8.00-10.00)"]
+    assert rows[1][-2] == "1"  # one of the two w32 runs ended with a class flagged
+
+
+def test_variants_build_the_dcgan_they_name():
+    from bench import recipe_variants
+
+    hinge = recipe_variants.build("03", "w32_hinge", seed=0)
+    assert hinge.G.config["width"] == 32 and hinge.update_D is recipe_variants.hinge_update_D
+    narrow_D = recipe_variants.build("03", "w32_D_w16", seed=0)
+    assert (narrow_D.G.config["width"], narrow_D.D.config["width"], narrow_D.batch_size) == (32, 16, 64)
+    paper = recipe_variants.build("03", "w64", seed=0)
+    assert paper.G.config["width"] == 64 and paper.opt_G.param_groups[0]["betas"] == (0.5, 0.999)
+    images = torch.rand(8, 1, 32, 32) * 2 - 1
+    hinge.train(images, batch_size=4, steps=1)  # the hinge updates train
+    assert hinge.step == 1
