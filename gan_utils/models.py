@@ -1,16 +1,12 @@
 """The networks of the series.
 
-Every generator follows one convention: ``G(z)`` takes noise shaped
-``(N, latent_dim)`` and returns images shaped ``(N, C, H, W)`` with values in
-[-1, 1] (a ``tanh`` output). Conditional ones take the wanted class too,
+Every generator follows one convention: ``G(z)`` takes noise shaped ``(N, latent_dim)`` and returns images shaped
+``(N, C, H, W)`` with values in [-1, 1] (a ``tanh`` output). Conditional ones take the wanted class too,
 ``G(z, labels)`` with integer labels, and expose ``num_classes``. Every discriminator returns one *logit* per image:
-a raw score, where positive means "looks real". The sigmoid that turns it into
-a probability lives inside the loss (``BCEWithLogitsLoss``), which is more
-accurate numerically than a separate ``Sigmoid`` layer.
+a raw score, where positive means "looks real". The sigmoid that turns it into a probability lives inside the loss
+(``BCEWithLogitsLoss``), which is more accurate numerically than a separate ``Sigmoid`` layer.
 
-Each model keeps the arguments it was built with in ``self.config``, so a
-checkpoint can rebuild it (see ``build_model``).
-"""
+Each model keeps the arguments it was built with in ``self.config``, so that a checkpoint can rebuild it."""
 
 import math
 
@@ -37,8 +33,7 @@ class Dropout(nn.Module):
     scale the rest by 1 / (1 - p), so that the expected output is unchanged. In ``mlp`` the values are
     the hidden units, right after each LeakyReLU. Why faster: drawing the random mask was the largest
     single cost of an MLP GAN's training step, and ``random_16bit`` draws it for under a quarter of
-    ``nn.Dropout``'s time (docs/benchmarks.md).
-    """
+    ``nn.Dropout``'s time (docs/benchmarks.md)."""
 
     def __init__(self, p=0.5):
         super().__init__()
@@ -99,8 +94,7 @@ class ConditionalGenerator(nn.Module):
     """Noise vector + the digit you ask for -> an image of that digit (notebook 02).
 
     The label goes in as a one-hot vector glued to the noise, so the first layer has
-    ``num_classes`` more inputs; the rest is the MLP generator of notebook 01.
-    """
+    ``num_classes`` more inputs; the rest is the MLP generator of notebook 01."""
 
     def __init__(self, latent_dim=64, num_classes=10, hidden_dim=256, dropout=0.0, image_shape=(1, 28, 28)):
         super().__init__()
@@ -131,8 +125,7 @@ class ConditionalDiscriminator(nn.Module):
     * at the end, as a learned vector for each digit, multiplied with the features D computed from the
       image: a "projection" (Miyato and Koyama, 2018) that scores how well the image fits that digit.
       Ten label inputs beside 784 pixels are easy for D to ignore; this term is not, and G learns to
-      draw the asked-for digit sooner (docs/benchmarks.md). ``projection=False`` leaves it out.
-    """
+      draw the asked-for digit sooner (docs/benchmarks.md). ``projection=False`` leaves it out."""
 
     def __init__(self, num_classes=10, hidden_dim=256, dropout=0.3, image_shape=(1, 28, 28), projection=True):
         super().__init__()
@@ -160,8 +153,7 @@ class DCGANGenerator(nn.Module):
 
     Each transposed convolution doubles the height and width and halves the channels:
     (latent_dim, 1, 1) -> (8w, 4, 4) -> (4w, 8, 8) -> ... -> (channels, image_size, image_size),
-    where w = ``width`` (the seed's ngf). BatchNorm and ReLU after every layer but the last.
-    """
+    where w = ``width`` (the seed's ngf). BatchNorm and ReLU after every layer but the last."""
 
     def __init__(self, latent_dim=100, channels=3, image_size=64, width=64):
         super().__init__()
@@ -186,8 +178,7 @@ class DCGANDiscriminator(nn.Module):
     """An image -> strided convolutions -> one logit: the generator's mirror image (notebook 03).
 
     Each convolution halves the height and width and doubles the channels. BatchNorm and
-    LeakyReLU(0.2) after every layer but the first (no BatchNorm on the input) and the last.
-    """
+    LeakyReLU(0.2) after every layer but the first (no BatchNorm on the input) and the last."""
 
     def __init__(self, channels=3, image_size=64, width=64):
         super().__init__()

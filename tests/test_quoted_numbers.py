@@ -50,6 +50,8 @@ QUOTES = [  # (where, the sentence's start, the pattern of its numbers, lesson, 
     ("02_conditional_gan.ipynb", "**Legibility** (section 5)", LEGIBLE, "02", 100),
     ("01_vanilla_gan.ipynb", "For scale, in our run (seed 0)", DISTANCE, "01", 1),
     ("README.md", "| 02 cGAN |", r"(?P<number>\d+)% (?:legible )?after (?P<step>\d[\d,]*)", "02", 100),
+    ("03_dcgan_cifar10.ipynb", "How far do more steps take these networks?", DISTANCE, "03", 1),
+    ("README.md", "| 03 DCGAN,", r"(?P<number>\d+\.\d) after (?P<step>\d[\d,]*)", "03", 1),
 ]
 
 

@@ -21,8 +21,9 @@ def test_recipes_have_the_notebooks_settings():
     assert cgan.D.config["projection"] and not recipes.conditional_gan(projection=False).D.config["projection"]
     dcgan = recipes.dcgan()
     assert (dcgan.batch_size, dcgan.label_smoothing) == (64, 0.0)
-    assert dcgan.G.config == {"latent_dim": 100, "channels": 3, "image_size": 32, "width": 64}
-    assert dcgan.D.config == {"channels": 3, "image_size": 32, "width": 64}
+    assert dcgan.G.config == {"latent_dim": 100, "channels": 3, "image_size": 32, "width": 32}  # on a CPU
+    assert dcgan.D.config == {"channels": 3, "image_size": 32, "width": 32}
+    assert recipes.dcgan(width=64).G.config["width"] == 64
     for optimizer in (dcgan.opt_G, dcgan.opt_D):
         assert optimizer.param_groups[0]["lr"] == 2e-4 and optimizer.param_groups[0]["betas"] == (0.5, 0.999)
     assert recipes.dcgan(channels=1).G.image_shape == (1, 32, 32)
@@ -45,3 +46,8 @@ def test_vanilla_gan_passes_the_students_updates_to_the_trainer():
     assert lesson.update_D is update_D and lesson.update_G is update_G
     default = recipes.vanilla_gan()
     assert default.update_D.__module__ == default.update_G.__module__ == "gan_utils.training"
+
+
+def test_the_dcgan_is_narrower_on_a_cpu_and_the_papers_on_a_gpu():
+    assert recipes.dcgan_width("cpu") == 32
+    assert recipes.dcgan_width("cuda") == recipes.dcgan_width("mps") == 64  # the paper's width (no GPU needed)
