@@ -121,9 +121,12 @@ def bce(logits, target):
 
 def sgd(net, stale_gradients):
     """Plain SGD, whose step is exactly -0.1 x the gradient, so the check can predict it. With
-    ``stale_gradients``, every weight starts with a leftover gradient, as after a previous step."""
+    ``stale_gradients``, every weight starts with a leftover gradient, as after a previous step.
+    ``net.backward_ran`` says whether a loss.backward() reached its weights."""
+    net.backward_ran = False
     for p in net.parameters():
         p.grad = torch.full_like(p, 0.5) if stale_gradients else None
+        p.register_hook(lambda grad: setattr(net, "backward_ran", True))
     return torch.optim.SGD(net.parameters(), lr=0.1)
 
 
@@ -207,6 +210,8 @@ def wrong_d_loss(got, expected, real, fake):
 
 def wrong_d_step(D, D_after, expected_D, G, z, real):
     """Name the mistake in the discriminator's step: its loss was right, its new weights are not."""
+    if not D_after.backward_ran:
+        return "the step had no gradients of the loss: call loss.backward() before opt_D.step()."
     if torch.equal(weights(D_after), weights(D)):
         if gradients(D_after) is None:
             return "D's weights did not change: call opt_D.zero_grad() before loss.backward(), not after it."
@@ -268,6 +273,8 @@ def problem_with_update_G(update_G):
     expected_G = g_step(G, D, z, reference_update_G, stale_gradients=False)[2]
     if torch.allclose(weights(G_after), weights(expected_G), atol=1e-6):
         return None
+    if not G_after.backward_ran:
+        return "the step had no gradients of the loss: call loss.backward() before opt_G.step()."
     if torch.equal(weights(G_after), weights(G)):
         if gradients(G_after) is None:
             return "G's weights did not change: call opt_G.zero_grad() before loss.backward(), not after it."

@@ -25,10 +25,11 @@ def empty(*args):
 # --- update_D ----------------------------------------------------------------------------------------------
 
 
-def d_step(loss, opt_D, zero_grad=True, step=True, zero_grad_after=False):
+def d_step(loss, opt_D, zero_grad=True, step=True, zero_grad_after=False, backward=True):
     if zero_grad:
         opt_D.zero_grad()
-    loss.backward()
+    if backward:
+        loss.backward()
     if zero_grad_after:
         opt_D.zero_grad()
     if step:
@@ -47,6 +48,7 @@ def make_update_D(
     zero_grad_after=False,
     no_grad_fakes=False,
     scores="probabilities",
+    backward=True,
 ):
     """An update_D with one thing changed from a right one (the defaults)."""
 
@@ -68,7 +70,7 @@ def make_update_D(
             real_loss = nn.BCELoss()(real_logits, torch.full_like(real_logits, target))
             fake_loss = nn.BCELoss()(fake_logits, torch.zeros_like(fake_logits))
         loss = {"both": real_loss + fake_loss, "real": real_loss, "fake": fake_loss}[terms] * scale
-        d_step(loss, opt_D, zero_grad, step, zero_grad_after)
+        d_step(loss, opt_D, zero_grad, step, zero_grad_after, backward)
         d_x, d_g_z = (
             (real_logits.mean(), fake_logits.mean())
             if scores == "logits"
@@ -118,6 +120,7 @@ D_MISTAKES = {
         "before loss.backward(), not after",
     ),
     "step missing": (make_update_D(step=False), "call opt_D.step()"),
+    "backward missing": (make_update_D(backward=False), "call loss.backward() before opt_D.step()"),
     "fakes scored under no_grad": (make_update_D(no_grad_fakes=True), "not under torch.no_grad()"),
     "logits returned as scores": (make_update_D(scores="logits"), "not a probability"),
     "scores swapped": (make_update_D(scores="swapped"), "D(x) and D(G(z)) are swapped"),
@@ -131,7 +134,14 @@ D_MISTAKES = {
 
 
 def make_update_G(
-    form="non-saturating", detach=False, target=1.0, zero_grad=True, step=True, zero_grad_after=False, scale=1.0
+    form="non-saturating",
+    detach=False,
+    target=1.0,
+    zero_grad=True,
+    step=True,
+    zero_grad_after=False,
+    scale=1.0,
+    backward=True,
 ):
     def update_G(fake, D, opt_G):
         logits = D(fake.detach() if detach else fake)
@@ -144,7 +154,7 @@ def make_update_G(
         elif form == "probabilities":
             loss = F.binary_cross_entropy(logits, torch.ones_like(logits))
         loss = loss * scale
-        d_step(loss, opt_G, zero_grad, step, zero_grad_after)
+        d_step(loss, opt_G, zero_grad, step, zero_grad_after, backward)
         return loss.detach()
 
     return update_G
@@ -174,8 +184,16 @@ G_MISTAKES = {
     "zero_grad missing": (make_update_G(zero_grad=False), "added last step's gradients"),
     "zero_grad after backward": (make_update_G(zero_grad=False, zero_grad_after=True), "not after it"),
     "step missing": (make_update_G(step=False), "call opt_G.step()"),
+    "backward missing": (make_update_G(backward=False), "call loss.backward() before opt_G.step()"),
     "returns nothing": (update_G_no_return, "returns nothing"),
 }
+
+
+@pytest.mark.parametrize("zero_grad", [True, False], ids=["zero_grad", "no zero_grad"])
+@pytest.mark.parametrize("name, make", [("D", make_update_D), ("G", make_update_G)])
+def test_a_missing_backward_is_named_not_taken_for_a_misplaced_zero_grad(name, make, zero_grad):
+    problem = getattr(checks, f"problem_with_update_{name}")(make(backward=False, zero_grad=zero_grad))
+    assert f"call loss.backward() before opt_{name}.step()" in problem and "not after" not in problem, problem
 
 
 # --- glue_label --------------------------------------------------------------------------------------------
