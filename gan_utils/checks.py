@@ -158,6 +158,13 @@ def problem_with_update_D(update_D):
     expected = bce(real_logits, 0.9) + bce(fake_logits, 0.0)
     if not close(loss, expected):
         return wrong_d_loss(number(loss), expected, real_logits, fake_logits)
+    again, problem = d_step(G, D, z, real, update_D, real_label=1.0)[:2]  # no smoothing, as in notebook 03
+    expected = bce(real_logits, 1.0) + bce(fake_logits, 0.0)
+    if problem or not close(again[0], expected):
+        return problem or (
+            f"with real_label=1.0 the loss is {number(again[0]):.2f} where {expected:.2f} was expected: the real "
+            "images' target is the argument real_label, not a fixed 0.9."
+        )
     expected_D = d_step(G, D, z, real, reference_update_D, stale_gradients=False)[2]
     if not torch.allclose(weights(D_after), weights(expected_D), atol=1e-6):
         return wrong_d_step(D, D_after, expected_D, G, z, real)

@@ -107,6 +107,7 @@ D_MISTAKES = {
     "missing detach": (make_update_D(detach=False), "did you detach() the fakes"),
     "labels swapped": (make_update_D(real_target=0.0, fake_target=0.9), "labels swapped"),
     "real target 1 ignoring real_label": (make_update_D(real_target=1.0), "not 1"),
+    "real target 0.9 ignoring real_label": (make_update_D(real_target=0.9), "not a fixed 0.9"),
     "fakes smoothed": (make_update_D(fake_target=0.1), "fakes' stays 0"),
     "sigmoid twice": (make_update_D(loss_form="sigmoid twice"), "sigmoid is applied twice"),
     "BCE on logits as probabilities": (make_update_D(loss_form="probabilities"), "not probabilities"),
