@@ -468,6 +468,15 @@ def problem_with_generator_block(generator_block):
                 f"the image is {got}, not 4x10x10: check the padding (with kernel 4 and stride 2, padding 1 doubles)."
             )
         return f"the image is {got}, not 4x10x10: check the stride and the kernel (stride 2 and kernel 4 double)."
+    settings = [(c.kernel_size, c.stride, c.padding) for c in layers if isinstance(c, nn.ConvTranspose2d)]
+    if settings != [((4, 4), (2, 2), (1, 1))]:
+        have = " and ".join(f"kernel_size={k}, stride={s}, padding={p}" for k, s, p in settings) or "none"
+        return (
+            f"the block's transposed convolutions have {have}: use one nn.ConvTranspose2d with kernel_size=4, "
+            "stride=2, padding=1, the DCGAN's (other settings can double the size too, but they are not the lesson's)."
+        )
+    if next(c for c in layers if isinstance(c, nn.ConvTranspose2d)).bias is not None:
+        return "the transposed convolution has a bias: pass bias=False (the BatchNorm after it has its own shift)."
     if not any(isinstance(layer, nn.BatchNorm2d) for layer in layers):
         return "there is no BatchNorm2d: put one between the transposed convolution and the ReLU."
     if any(isinstance(layer, nn.LeakyReLU) for layer in layers):

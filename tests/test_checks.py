@@ -262,11 +262,11 @@ SIZE_MISTAKES = {
 
 
 class BlockModule(nn.Module):
-    """A right answer unlike ours: a module of its own, with the bias left in and the ReLU as a function."""
+    """A right answer unlike ours: a module of its own, with positional arguments and the ReLU as a function."""
 
     def __init__(self, in_channels, out_channels):
         super().__init__()
-        self.up = nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1)
+        self.up = nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1, bias=False)
         self.norm = nn.BatchNorm2d(out_channels)
 
     def forward(self, x):
@@ -277,8 +277,8 @@ def block(*layers):
     return lambda i, o: nn.Sequential(*(layer(i, o) for layer in layers))
 
 
-def up(padding=1, stride=2):
-    return lambda i, o: nn.ConvTranspose2d(i, o, 4, stride, padding, bias=False)
+def up(padding=1, stride=2, kernel=4, bias=False):
+    return lambda i, o: nn.ConvTranspose2d(i, o, kernel, stride, padding, bias=bias)
 
 
 norm = lambda i, o: nn.BatchNorm2d(o)  # noqa: E731
@@ -287,6 +287,11 @@ relu = lambda i, o: nn.ReLU()  # noqa: E731
 BLOCK_MISTAKES = {
     "padding 0": (block(up(padding=0), norm, relu), "4x12x12, not 4x10x10"),
     "stride 1": (block(up(stride=1), norm, relu), "4x6x6, not 4x10x10"),
+    "kernel 2, padding 0": (
+        block(up(kernel=2, padding=0), norm, relu),
+        "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)",
+    ),
+    "bias left in": (block(up(bias=True), norm, relu), "pass bias=False"),
     "a convolution": (block(lambda i, o: nn.Conv2d(i, o, 4, 2, 1), norm, relu), "nn.ConvTranspose2d"),
     "no BatchNorm": (block(up(), relu), "no BatchNorm2d"),
     "LeakyReLU": (block(up(), norm, lambda i, o: nn.LeakyReLU(0.2)), "LeakyReLU is the discriminator's"),
