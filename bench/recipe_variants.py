@@ -135,6 +135,7 @@ LAPTOP = {
     "w64": {"width": 64},
     "w48": {"width": 48},
     "w32": {"width": 32},
+    "w16": {"width": 16},  # for digits: a quarter of width 32's arithmetic
     "w32_lr_4e-4": {"width": 32, "lr": 4e-4},
     "w32_ttur_D_4e-4": {"width": 32, "lr_D": 4e-4},  # two time-scales: D learns faster than G
     "w32_ttur_G_1e-4_D_4e-4": {"width": 32, "lr_G": 1e-4, "lr_D": 4e-4},

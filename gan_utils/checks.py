@@ -13,13 +13,13 @@ unfinished); it recognises its exercise's common mistakes (swapped labels, a mis
 
 import copy
 import functools
+import re
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .models import glue_label as reference_glue_label  # the networks' own
-from .phone import parse_phone_number
 from .training import update_D as reference_update_D
 from .training import update_G as reference_update_G
 
@@ -349,7 +349,12 @@ def check_glue_label(glue_label):
     return verdict("glue_label", problem_with_glue_label(glue_label), glue_label, reference_glue_label)
 
 
-reference_phone_digits = parse_phone_number  # the digits as ints; separators skipped; a ValueError for anything else
+def reference_phone_digits(text):
+    """What notebook 02 asks for: the digits 0 to 9 as ints, the separators skipped, a ValueError that names
+    anything else (a "+", a full-width digit: unlike ``phone.parse_phone_number``, the digit picker's)."""
+    if bad := re.search(r"[^0-9 \-./()]", text):
+        raise ValueError(f"{bad.group()!r} at position {bad.start() + 1} is not a digit or a separator")
+    return [int(char) for char in text if char in "0123456789"]
 
 
 @own_random_numbers
@@ -381,12 +386,13 @@ def problem_with_phone_digits(phone_digits):
             return f"phone_digits({text!r}) gave {got}: leave the separators out, only the digits."
         if got != expected:
             return f"phone_digits({text!r}) gave {got}, not {expected}."
-    got, problem = run(phone_digits, "O10-1234-5678")  # a letter O instead of a zero
-    if problem is None or "ValueError" not in problem:
-        return (
-            "'O10-1234-5678' (a letter O, not a zero) should raise a ValueError that names the character, "
-            f"not give {got}." + (f" It {problem.removeprefix('it ')}." if problem else "")
-        )
+    for text, char in (("O10-1234-5678", "O"), ("+82 10", "+"), ("5#", "#")):  # a letter O for a zero, a +, a #
+        got, problem = run(phone_digits, text)
+        said = (problem or "").removeprefix("it raised ValueError: ")
+        if said == (problem or ""):  # no ValueError
+            return f"{text!r} should raise a ValueError that names {char!r}, but {problem or f'gave {got}'}."
+        if not re.search(rf"(?<!\w){re.escape(char)}(?!\w)", said):  # the character itself, not inside a word
+            return f"{text!r} raised ValueError({said!r}): say which character is wrong, {char!r}."
     return None
 
 

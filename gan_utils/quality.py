@@ -253,9 +253,8 @@ def cifar_quality(G, n=5000, seed=0, classifier=None):
     """Read ``n`` samples of the colour generator ``G`` with the CIFAR-10 classifier.
 
     Returns ``summary``'s dict with ``confident`` (share of samples whose top class has probability 0.5 or
-    more) and ``real_confident`` (the same for the real test images). The floor is the distance between two
-    random halves of the 50,000 real training images (a little more than a perfect generator would get: the
-    distance grows as the images get fewer).
+    more) and ``real_confident`` (the same for the real test images). The floor is the distance of 5,000 real
+    training images, scored as the samples are: what a perfect generator would get with ``n`` = 5,000.
     """
     if hasattr(G, "num_classes") or G.image_shape[0] != 3:
         raise ValueError(
@@ -295,9 +294,9 @@ _real_cifar10 = {}  # the statistics computed in this session, by classifier and
 
 def real_cifar10(classifier):
     """The mean and covariance of the classifier's features of the 10,000 real test images, the share of
-    them it is confident about, and the floor. Computed once per classifier and data (seconds on a GPU, a
-    minute or two on a CPU), then kept in memory and in a small file in the cache folder."""
-    digest = hashlib.sha256()  # which classifier (its weights) and which real images
+    them it is confident about, and the floor (see ``cifar_quality``). Computed once per classifier and data
+    (seconds on a GPU, a minute or two on a CPU), then kept in memory and in a small file in the cache folder."""
+    digest = hashlib.sha256(b"floor: 5,000 training images")  # how, which classifier (weights), which images
     for name, tensor in classifier.state_dict().items():
         digest.update(name.encode() + tensor.detach().cpu().contiguous().numpy().tobytes())
     for folder in (real_folder(True), real_folder(False)):
@@ -308,15 +307,15 @@ def real_cifar10(classifier):
         _real_cifar10[key] = torch.load(file, weights_only=True)
     if key not in _real_cifar10:
         test_probabilities, test_features = read(load_real(train=False)[0], classifier)
-        _, train_features = read(load_real(train=True)[0], classifier)
-        # random halves: the files are sorted by class, so the first half would hold only 5 classes
-        halves = torch.randperm(len(train_features), generator=torch.Generator().manual_seed(0)).chunk(2)
+        train_images = load_real(train=True)[0]  # sorted by class: a random 5,000 holds them all
+        pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(0))[:5000]
+        _, train_features = read(train_images[pick], classifier)
         mean, cov = statistics(test_features)
         _real_cifar10[key] = {
             "mean": mean,
             "cov": cov,
             "confident": (test_probabilities.max(1).values >= CONFIDENT).float().mean().item(),
-            "floor": frechet_distance(*statistics(train_features[halves[0]]), *statistics(train_features[halves[1]])),
+            "floor": frechet_distance(*statistics(train_features), mean, cov),
         }
         if file is not None:
             save_atomically(_real_cifar10[key], file)

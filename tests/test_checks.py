@@ -229,6 +229,13 @@ def phone_digits_regex(text):
     return [int(d) for d in re.findall(r"\d", text)]
 
 
+def phone_digits_vague(text):
+    """Refuses the right texts, but does not say which character is wrong."""
+    if re.search(r"[^\d\s\-./()]", text):
+        raise ValueError("that is not a phone number")
+    return phone_digits_regex(text)
+
+
 PHONE_MISTAKES = {
     "strings": (lambda text: [c for c in text if c.isdigit()], "strings"),
     "leading zero lost": (lambda text: [int(c) for c in str(int(re.sub(r"\D", "", text)))], "leading 0 is gone"),
@@ -236,6 +243,11 @@ PHONE_MISTAKES = {
     "a separator refused": (lambda text: [int(c) for c in text.replace("-", "")], "skip them"),
     "a letter accepted": (lambda text: [int(c) for c in text if c.isdigit()], "should raise a ValueError"),
     "not a list": (lambda text: "".join(c for c in text if c.isdigit()), "return a list of ints"),
+    "a + accepted": (
+        lambda text: phone_digits_regex(text.replace("+", "")),
+        "should raise a ValueError that names '+'",
+    ),
+    "an error that names nothing": (phone_digits_vague, "say which character is wrong"),
 }
 
 

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The project's declared requirements, as installed from pyproject.toml (make reinstalls it when that file changes):
 # ['torch==2.14.1', ..., 'jupyterlab>=4.2; extra == "notebooks"', ...]
 REQUIRES = importlib.metadata.requires("gan-utils")
-LOCAL = {"gan_utils", "bench", "tools"}  # the repository's own packages
+# The repository's own packages, and the class hub's modules (class-server/*.py, which its tests import by path).
+LOCAL = {"gan_utils", "bench", "tools"} | {p.stem for p in (ROOT / "class-server").glob("*.py")}
 
 
 def distribution_name(requirement):
