@@ -166,8 +166,10 @@ def problem_with_update_D(update_D):
             "images' target is the argument real_label, not a fixed 0.9."
         )
     expected_D = d_step(G, D, z, real, reference_update_D, stale_gradients=False)[2]
-    if not torch.allclose(weights(D_after), weights(expected_D), atol=1e-6):
-        return wrong_d_step(D, D_after, expected_D, G, z, real)
+    if torch.equal(weights(D_after), weights(d_step(G, D, z, real, real_term_only)[2])):
+        return "the fakes' term did not reach D's weights: score them with D(fake.detach()), not under torch.no_grad()."
+    if problem := wrong_step("D", D, D_after, expected_D):
+        return problem
     real_score, fake_score = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
     if close(d_x, fake_score, 1e-3) and close(d_g_z, real_score, 1e-3):
         return (
@@ -215,27 +217,31 @@ def wrong_d_loss(got, expected, real, fake):
     )
 
 
-def wrong_d_step(D, D_after, expected_D, G, z, real):
-    """Name the mistake in the discriminator's step: its loss was right, its new weights are not."""
-    if not D_after.backward_ran:
-        return "the step had no gradients of the loss: call loss.backward() before opt_D.step()."
-    if torch.equal(weights(D_after), weights(D)):
-        if gradients(D_after) is None:
-            return "D's weights did not change: call opt_D.zero_grad() before loss.backward(), not after it."
-        return "D's weights did not change: call opt_D.step() after loss.backward()."
-    stale = weights(expected_D) - 0.1 * 0.5  # SGD with the leftover gradient of 0.5 still in every weight
-    if torch.allclose(weights(D_after), stale, atol=1e-6):
-        return "the step added last step's gradients: call opt_D.zero_grad() before loss.backward()."
+def real_term_only(real, fake, D, opt_D, real_label):
+    """A common wrong update_D: its loss is right, but the fakes are scored without a graph."""
+    with torch.no_grad():
+        fake_logits = D(fake)
+    loss = bce(D(real), real_label) + bce(fake_logits, 0.0)
+    opt_D.zero_grad(), loss.backward(), opt_D.step()
 
-    def real_term_only(real_, fake, D_, opt_D, real_label):
-        with torch.no_grad():
-            fake_logits = D_(fake)
-        loss = bce(D_(real_), real_label) + bce(fake_logits, 0.0)
-        opt_D.zero_grad(), loss.backward(), opt_D.step()
 
-    if torch.allclose(weights(D_after), weights(d_step(G, D, z, real, real_term_only)[2]), atol=1e-6):
-        return "the fakes' term did not reach D's weights: score them with D(fake.detach()), not under torch.no_grad()."
-    return "D's weights moved differently from one step on the loss: call loss.backward() once, then opt_D.step()."
+def wrong_step(name, before, after, expected):
+    """Name the mistake in the step of network ``name`` ("D" or "G") whose loss was right: None if its new
+    weights are ``expected``'s (one SGD step on the loss), else what it did instead."""
+    opt = f"opt_{name}"
+    if torch.allclose(weights(after), weights(expected), atol=1e-6):
+        return None
+    if not after.backward_ran:
+        return f"the step had no gradients of the loss: call loss.backward() before {opt}.step()."
+    if torch.equal(weights(after), weights(before)):
+        if gradients(after) is None:
+            return f"{name}'s weights did not change: call {opt}.zero_grad() before loss.backward(), not after it."
+        if gradients(after).eq(0.5).all():  # only the leftover gradients: the loss sent none to G
+            return "the generator got no gradient: did you detach() the fakes? In update_G it must flow through D."
+        return f"{name}'s weights did not change: call {opt}.step() after loss.backward()."
+    if torch.allclose(weights(after), weights(expected) - 0.1 * 0.5, atol=1e-6):  # SGD with last step's 0.5 left in
+        return f"the step added last step's gradients: call {opt}.zero_grad() before loss.backward()."
+    return f"{name}'s weights moved unlike one step on the loss: call loss.backward() once, then {opt}.step()."
 
 
 def g_step(G, D, z, update, stale_gradients=True):
@@ -277,20 +283,7 @@ def problem_with_update_G(update_G):
             if close(got, value):
                 return f"the loss is {got:.2f} where {expected:.2f} was expected: {hint}"
         return f"the loss is {got:.2f} where {expected:.2f} was expected: G's loss is BCE(D(G(z)), 1), on the logits."
-    expected_G = g_step(G, D, z, reference_update_G, stale_gradients=False)[2]
-    if torch.allclose(weights(G_after), weights(expected_G), atol=1e-6):
-        return None
-    if not G_after.backward_ran:
-        return "the step had no gradients of the loss: call loss.backward() before opt_G.step()."
-    if torch.equal(weights(G_after), weights(G)):
-        if gradients(G_after) is None:
-            return "G's weights did not change: call opt_G.zero_grad() before loss.backward(), not after it."
-        if gradients(G_after).eq(0.5).all():  # only the leftover gradients: the loss sent none to G
-            return "the generator got no gradient: did you detach() the fakes? In update_G it must flow through D."
-        return "G's weights did not change: call opt_G.step() after loss.backward()."
-    if torch.allclose(weights(G_after), weights(expected_G) - 0.1 * 0.5, atol=1e-6):
-        return "the step added last step's gradients: call opt_G.zero_grad() before loss.backward()."
-    return "G's weights moved differently from one step on the loss: call loss.backward() once, then opt_G.step()."
+    return wrong_step("G", G, G_after, g_step(G, D, z, reference_update_G, stale_gradients=False)[2])
 
 
 def check_update_D(update_D):
