@@ -272,11 +272,11 @@ nbformat.write(notebook, sys.argv[1])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", LESSONS)
+@pytest.mark.parametrize("name", [name for name in LESSONS if not name.startswith("01")])
 def test_a_lesson_runs_alone_and_keeps_pytorch(name, wheel, environment, tmp_path, data_dir, smoke_dataset):
     """The lesson alone in an empty folder, in an environment without gan_utils: its set-up cell installs gan_utils
-    (notebook 02 from a folder, the others from the wheel) and it runs to the end, with the same torch and
-    torchvision as before."""
+    (notebook 02 from a folder, 03 from the wheel) and it runs to the end, with the same torch and torchvision as
+    before. Notebook 01 is left out to keep CI short: its set-up cell is the same (a fast test above checks that)."""
     before = versions(environment)
     source = str(wheel.parent.parent / "source") if name.startswith("02") else str(wheel)
     folder = tmp_path / "lesson"

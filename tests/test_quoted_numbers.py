@@ -28,10 +28,10 @@ def sentence(text, start):
     return " ".join(found.group(0).split())
 
 
-def at_step(lesson, step):
-    """The bfloat16 reference run's value at ``step``, which must be one of its checks."""
-    curve = dict(forecast.reference_runs("bfloat16")[lesson]["curve"])
-    assert step in curve, f"the reference run of {lesson} was not scored at step {step:,}"
+def at_step(lesson, step, precision="bfloat16"):
+    """The reference run's value at ``step`` (bfloat16 unless the text says float32): one of its checks."""
+    curve = dict(forecast.reference_runs(precision)[lesson]["curve"])
+    assert step in curve, f"the {precision} reference run of {lesson} was not scored at step {step:,}"
     return curve[step]
 
 
@@ -48,6 +48,8 @@ LEGIBLE = r"(?P<number>\d+(?:\.\d)?)% (?:legible )?(?:at|after) (?:step )?(?P<st
 DISTANCE = r"after (?P<step>\d[\d,]*) steps (?P<number>\d+(?:\.\d+)?)"
 QUOTES = [  # (where, the sentence's start, the pattern of its numbers, lesson, how a value becomes the quote)
     ("02_conditional_gan.ipynb", "**Legibility** (section 5)", LEGIBLE, "02", 100),
+    ("02_conditional_gan.ipynb", "The lesson's own run reads", LEGIBLE, "02", 100),  # exercise 2's fold
+    ("02_conditional_gan.ipynb", "the float32 run reads", LEGIBLE, "02", 100),
     ("01_vanilla_gan.ipynb", "For scale, in our run (seed 0)", DISTANCE, "01", 1),
     ("README.md", "| 02 cGAN |", r"(?P<number>\d+)% (?:legible )?after (?P<step>\d[\d,]*)", "02", 100),
     ("03_dcgan_cifar10.ipynb", "How far do more steps take these networks?", DISTANCE, "03", 1),
@@ -61,6 +63,8 @@ def test_quoted_numbers_are_the_reference_runs(where, start, pattern, lesson, sc
     quoted = [(step, number, decimals) for step, number, decimals in pairs(sentence(text, start), pattern)]
     checked = [(step, number, decimals) for step, number, decimals in quoted if step <= 16_000]  # the runs' end
     assert len(checked) >= 3, f"found too few numbers to check in: {sentence(text, start)}"
+    precision = "float32" if "float32" in start else "bfloat16"
     for step, number, decimals in checked:
-        value = math.floor(scale * at_step(lesson, step) * 10**decimals + 0.5) / 10**decimals  # half up, as text rounds
+        value = at_step(lesson, step, precision)
+        value = math.floor(scale * value * 10**decimals + 0.5) / 10**decimals  # half up, as the text rounds
         assert value == number, f"{where} quotes {number} at step {step:,}; the reference run has {value}"
