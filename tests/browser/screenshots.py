@@ -8,6 +8,7 @@ minutes). What a student sees is what the pictures show. The script writes into 
 
     lesson01_live.png, lesson02_live.png, lesson03_live.png
                           each lesson's training cell part-way through training: progress bar, live figure
+    your_turn_check.png   notebook 01's "Your turn" check answering a wrong update_D (the fakes not detached)
     legibility.png        notebook 02's legibility chart
     phone_number.png      010-1234-5678 in one handwriting and in mixed handwriting (notebook 02)
     digit_picker.png      notebook 02's digit picker
@@ -25,6 +26,7 @@ import io
 import os
 import time
 
+import nbformat
 from lab_driver import (
     REPO,
     cell_with_source,
@@ -75,6 +77,26 @@ def main(argv=None):
 
 def lesson01(page):
     live_figure(page, "lesson01_live.png")
+    wait_until_done(page, timeout=HOUR)
+    check(problems(page))
+    your_turn_wrong_answer(page)
+
+
+def your_turn_wrong_answer(page):
+    """Notebook 01's update_D typed in again with a student's mistake (the fakes not detached), run, and its check
+    run: the picture is what the check says. (The page serves a copy of the notebooks: nothing is saved here.)"""
+    notebook = nbformat.read(REPO / "notebooks" / "01_vanilla_gan.ipynb", as_version=4)
+    ours = next(cell.source for cell in notebook.cells if cell.source.lstrip().startswith("import torch.nn.functional"))
+    wrong = ours.replace("fake.detach()", "fake")
+    assert wrong != ours, "notebook 01's update_D no longer detaches the fakes: pick another mistake"
+    cell_with_source(page, "def update_D(").locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(wrong)  # as pasted: no auto-indent
+    page.keyboard.press("Shift+Enter")  # runs update_D and moves to its check
+    page.keyboard.press("Shift+Enter")
+    said = cell_with_source(page, "check_update_D(").locator(".jp-OutputArea-output").first
+    said.filter(has_text="not right yet").wait_for(timeout=120_000)
+    save_png(steady_screenshot(said), "your_turn_check.png")
 
 
 def lesson02(page):
