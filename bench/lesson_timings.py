@@ -12,7 +12,8 @@ heading (a Markdown line starting with '## ') that precedes them; the title and 
 Notebook 03 reads CIFAR-10 through torchvision unless GAN_DATASET says otherwise; where the data folder has
 no torchvision copy but has the JPEG copy (cifar10-jpeg/, as in ../shared/data), this script sets
 GAN_DATASET to the copy's training folder and says so in the results. Other GAN_* variables pass through
-(e.g. GAN_MINUTES=2). The results go into docs/teaching.md, one block per notebook between its markers, with
+(e.g. GAN_MINUTES=2). The results go into docs/teaching.md, one block per notebook (and per precision:
+GAN_BFLOAT16=0 writes the "float32" block) between its markers, with
 the command, the machine, the thread setting and the load average before and after the run (the machine may
 be shared: read the times with the load in mind). Each executed notebook is also saved, with its outputs, in
 --executed DIR (default build/lesson_timings/, git-ignored), so that its figures and printouts can be read.
@@ -153,7 +154,9 @@ def main(argv=None):
         load_before = os.getloadavg()
         kernel_seconds, seconds, notebook, env, note = time_notebook(path, args.executed / path.parent.name)
         text = report(path, kernel_seconds, seconds, notebook, env, note, load_before, os.getloadavg())
-        harness.report(f"lesson_timings {shown(path)}", text, args)
+        # one block per precision: GAN_BFLOAT16=0 (the slow column) has its own markers
+        column = " float32" if env.get("GAN_BFLOAT16") == "0" else ""
+        harness.report(f"lesson_timings {shown(path)}{column}", text, args)
 
 
 if __name__ == "__main__":
