@@ -157,6 +157,9 @@ LAPTOP = {
     "w32_lr_4e-4_ema_0.99": {"width": 32, "lr": 4e-4, "ema": 0.99},
     "w32_lr_4e-4_batch_32": {"width": 32, "lr": 4e-4, "batch_size": 32},
     "w32_lr_4e-4_batch_16": {"width": 32, "lr": 4e-4, "batch_size": 16},  # batch 32 led at 2 minutes: smaller still
+    # batch 16 led the second race: smaller still, or a longer average for its twice as many steps
+    "w32_lr_4e-4_batch_8": {"width": 32, "lr": 4e-4, "batch_size": 8},
+    "w32_lr_4e-4_batch_16_ema_0.999": {"width": 32, "lr": 4e-4, "batch_size": 16, "ema": 0.999},
     "w32_lr_4e-4_hinge": {"width": 32, "lr": 4e-4, "update_D": "hinge", "update_G": "hinge"},
     "w32_lr_4e-4_D_8e-4": {"width": 32, "lr_G": 4e-4, "lr_D": 8e-4},
 }
