@@ -259,7 +259,9 @@ def timed_race(args):
     def turn(c):
         mark = next(m for m in marks if m > c.seconds + (per_step(c) / 2 if c.trainer.step else 0))
         c.turn(steps=10) if not c.trainer.step else None  # a first few steps to learn its speed
-        while (steps := round((mark - c.seconds) / per_step(c))) > 0:
+        # up to the mark in turns of at most 30 s: a speed measured under one load can be wrong under the next,
+        # and a run that overshoots its mark trains longer than the others (the first races' 5 minutes: up to 332 s)
+        while (steps := round(min(mark - c.seconds, 30) / per_step(c))) > 0:
             c.turn(steps=steps)
         raw = quality(c.trainer.G, args.model, args.n)["distance"]  # the generator itself, beside its average
         c.measure(quality=partial(quality, model=args.model, n=args.n), raw=lambda _: {"raw distance": raw})

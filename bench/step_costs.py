@@ -12,7 +12,7 @@ warm-up turn; the table gives the median steps a second and its ratio to the shi
 variant is faster). Random data: the arithmetic does not depend on the pixels.
 
 ``--flops``: instead, how close notebook 03's DCGAN step comes to this machine's arithmetic peak, at each of
-``--widths`` in float32 and bfloat16 (turns as above): the step's FLOPs (``harness.flops_per_image``), the GFLOP/s
+``--widths`` in float32 and, where the CPU has it natively, bfloat16 (turns as above): the step's FLOPs (``harness.flops_per_image``), the GFLOP/s
 it reaches against the fastest large matrix product in the same precision, and where a step's time goes, by
 PyTorch's profiler (its operators' own CPU time, grouped).
 
@@ -147,10 +147,12 @@ def time_shares(contender, steps=5):
 
 def flops(args):
     """The DCGAN step's GFLOP/s against the matrix-multiply peak, float32 and bfloat16, and where its time goes."""
-    peaks = {dtype: harness.matmul_peak(dtype) for dtype in (torch.float32, torch.bfloat16)}
+    # bfloat16 only where the CPU has it: emulated, a 4096x4096 product takes minutes (0.9 GFLOP/s on AVX2 alone)
+    native = training.has_fast_bfloat16(torch.device("cpu"))
+    peaks = {dtype: harness.matmul_peak(dtype) for dtype in (torch.float32, torch.bfloat16)[: 1 + native]}
     contenders = []
     for width in args.widths:
-        for bfloat16 in (False, True):
+        for bfloat16 in (False, True)[: 1 + native]:
             trainer = harness.tweak(harness.recipe("03-cifar10", width=width), bfloat16=bfloat16)
             contenders.append(
                 harness.Contender(f"width {width}, {trainer.precision}", trainer, *harness.random_data(trainer))
@@ -181,7 +183,7 @@ def flops(args):
     text = (
         f"Median of {args.rounds} interleaved turns of {args.seconds:g} s after a warm-up turn, "
         f"{torch.get_num_threads()} torch threads, random data. The peak: the fastest of five 4096x4096 matrix "
-        f"products in the same precision (torch.mm). FLOPs by torch.utils.flop_counter (matrix products and "
+        f"products in the same precision (torch.mm){'' if native else '; float32 only: no native bfloat16'}. FLOPs by torch.utils.flop_counter (matrix products and "
         f"convolutions only). The time shares: PyTorch's profiler over 5 steps, each operator's own CPU time.\n\n"
         + harness.table(header, rows)
         + "\n\n"
