@@ -12,9 +12,9 @@ warm-up turn; the table gives the median steps a second and its ratio to the shi
 variant is faster). Random data: the arithmetic does not depend on the pixels.
 
 ``--flops``: instead, how close notebook 03's DCGAN step comes to this machine's arithmetic peak, at each of
-``--widths`` in float32 and, where the CPU has it natively, bfloat16 (turns as above): the step's FLOPs (``harness.flops_per_image``), the GFLOP/s
-it reaches against the fastest large matrix product in the same precision, and where a step's time goes, by
-PyTorch's profiler (its operators' own CPU time, grouped).
+``--widths`` in float32 and, where the CPU has it natively, bfloat16 (turns as above): the step's FLOPs
+(``harness.flops_per_image``), the GFLOP/s it reaches against the fastest large matrix product in the same
+precision, and where a step's time goes, by PyTorch's profiler (its operators' own CPU time, grouped).
 
     .venv/bin/python -m bench.step_costs [--models 02 03] [--variants "1 thread" ...] [--seconds 3] [--rounds 3]
     .venv/bin/python -m bench.step_costs --flops [--widths 32 64] [--seconds 3] [--rounds 3]
@@ -183,7 +183,8 @@ def flops(args):
     text = (
         f"Median of {args.rounds} interleaved turns of {args.seconds:g} s after a warm-up turn, "
         f"{torch.get_num_threads()} torch threads, random data. The peak: the fastest of five 4096x4096 matrix "
-        f"products in the same precision (torch.mm){'' if native else '; float32 only: no native bfloat16'}. FLOPs by torch.utils.flop_counter (matrix products and "
+        f"products in the same precision (torch.mm){'' if native else '; float32 only: no native bfloat16'}. "
+        f"FLOPs by torch.utils.flop_counter (matrix products and "
         f"convolutions only). The time shares: PyTorch's profiler over 5 steps, each operator's own CPU time.\n\n"
         + harness.table(header, rows)
         + "\n\n"
