@@ -3,7 +3,7 @@ from ``--seed``, then 64 samples of its averaged generator from fixed noise (see
 saved to ``docs/images/race_<variant>.png``, with the yardstick's distance of 5,000 samples printed.
 
     OMP_NUM_THREADS=1 GAN_BFLOAT16=0 GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.race_pictures \
-        w32_lr_4e-4_batch_32 recipe [--minutes 5] [--seed 0]
+        w32_lr_4e-4_batch_32 w32 [--minutes 5] [--seed 0]
 """
 
 import argparse

@@ -33,11 +33,11 @@ from bench import harness
 from gan_utils.forecast import REFERENCE_DIR
 from gan_utils.utils import denorm, generate, make_noise
 
-STEPS = {"01": 30_000, "02": 16_000, "03": 8000}  # past what each default budget gives on the reference machine
+STEPS = {"01": 30_000, "02": 16_000, "03": 12_000}  # past what each default budget gives on the reference machine
 CHECKS = {  # the steps at which each run is scored: densely where the quality still changes fast
     "01": [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, *range(10_000, 30_001, 2500)],
     "02": [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, *range(8000, 16_001, 1000)],
-    "03": [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, 8000],
+    "03": [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000],
 }
 PICTURES = {"03": (1000, 3000, 8000)}  # notebook 03's sample grids
 GRID = harness.ROOT / "docs" / "images" / "cifar_samples_{}.png"

@@ -159,6 +159,12 @@ def test_variants_build_the_dcgan_they_name():
     assert (narrow_D.G.config["width"], narrow_D.D.config["width"], narrow_D.batch_size) == (32, 16, 64)
     paper = recipe_variants.build("03", "w64", seed=0)
     assert paper.G.config["width"] == 64 and paper.opt_G.param_groups[0]["betas"] == (0.5, 0.999)
+    # the races' variants keep the recipe they raced against (lr 2e-4, batch 64) now that the recipe is theirs
+    for name, lr, batch_size in (("w32", 2e-4, 64), ("w32_lr_4e-4_batch_32", 4e-4, 32), ("recipe", 4e-4, 32)):
+        trainer = recipe_variants.build("03", name, seed=0)
+        assert (trainer.opt_D.param_groups[0]["lr"], trainer.batch_size) == (lr, batch_size), name
+    ttur = recipe_variants.build("03", "w32_ttur_D_4e-4", seed=0)
+    assert (ttur.opt_G.param_groups[0]["lr"], ttur.opt_D.param_groups[0]["lr"]) == (2e-4, 4e-4)
     images = torch.rand(8, 1, 32, 32) * 2 - 1
     hinge.train(images, batch_size=4, steps=1)  # the hinge updates train
     assert hinge.step == 1

@@ -20,12 +20,14 @@ def test_recipes_have_the_notebooks_settings():
     assert (cgan.batch_size, cgan.label_smoothing) == (256, 0.1) and hasattr(cgan.G, "num_classes")
     assert cgan.D.config["projection"] and not recipes.conditional_gan(projection=False).D.config["projection"]
     dcgan = recipes.dcgan()
-    assert (dcgan.batch_size, dcgan.label_smoothing) == (64, 0.0)
+    assert (dcgan.batch_size, dcgan.label_smoothing) == (32, 0.0)  # on a CPU
     assert dcgan.G.config == {"latent_dim": 100, "channels": 3, "image_size": 32, "width": 32}  # on a CPU
     assert dcgan.D.config == {"channels": 3, "image_size": 32, "width": 32}
     assert recipes.dcgan(width=64).G.config["width"] == 64
     for optimizer in (dcgan.opt_G, dcgan.opt_D):
-        assert optimizer.param_groups[0]["lr"] == 2e-4 and optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+        assert optimizer.param_groups[0]["lr"] == 4e-4 and optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    paper = recipes.dcgan(width=64, lr=2e-4, batch_size=64)  # each setting can be given
+    assert (paper.G.config["width"], paper.opt_D.param_groups[0]["lr"], paper.batch_size) == (64, 2e-4, 64)
     assert recipes.dcgan(channels=1).G.image_shape == (1, 32, 32)
 
 
@@ -48,6 +50,7 @@ def test_vanilla_gan_passes_the_students_updates_to_the_trainer():
     assert default.update_D.__module__ == default.update_G.__module__ == "gan_utils.training"
 
 
-def test_the_dcgan_is_narrower_on_a_cpu_and_the_papers_on_a_gpu():
-    assert recipes.dcgan_width("cpu") == 32
-    assert recipes.dcgan_width("cuda") == recipes.dcgan_width("mps") == 64  # the paper's width (no GPU needed)
+def test_the_dcgan_is_smaller_on_a_cpu_and_the_papers_on_a_gpu():
+    assert recipes.dcgan_settings("cpu") == {"width": 32, "lr": 4e-4, "batch_size": 32}
+    paper = {"width": 64, "lr": 2e-4, "batch_size": 64}  # the paper's width and lr (no GPU needed to check)
+    assert recipes.dcgan_settings("cuda") == recipes.dcgan_settings("mps") == paper
