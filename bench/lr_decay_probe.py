@@ -1,9 +1,9 @@
-"""A probe for issue 30's follow-up: notebook 03's CPU recipe with a learning rate that halves every ``half_life``
-steps (0: the recipe as it is), seed 0, one thread, scored by the lesson's CIFAR-10 yardstick every 2,000 steps to
-12,000. The recipe's own curve gets worse after about 6,000 steps (docs/benchmarks.md, "The new recipe's reference
-runs"); this asks whether a decaying rate holds it. Not in the recipe: a probe, one seed.
+"""A probe for issue 30's follow-up: notebook 03's CPU recipe with a learning rate that holds for ``--hold`` steps
+(default 0) and then halves every ``half_life`` steps (0: the recipe as it is), one thread, scored by the lesson's
+CIFAR-10 yardstick every ``--every`` steps to 12,000. The recipe's own curve gets worse after about 6,000 steps
+(docs/benchmarks.md, "The new recipe's reference runs"); this asks whether a decaying rate holds it.
 
-    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.lr_decay_probe 3000 [--precision bfloat16]
+    GAN_DATA_DIR=../shared/data .venv/bin/python -m bench.lr_decay_probe 3000 [--hold 4000] [--seeds 0 1 2]
 """
 
 import argparse
@@ -16,23 +16,37 @@ from bench import harness
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("half_life", type=float, help="steps in which the learning rate halves (0: no decay)")
+    parser.add_argument("--hold", type=int, default=0, help="steps at the recipe's rate before it decays")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--every", type=int, default=2000, help="steps between scores (default 2,000)")
     parser.add_argument("--precision", choices=["float32", "bfloat16"], default="bfloat16")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    trainer = harness.tweak(harness.recipe("03-cifar10", seed=0), bfloat16=args.precision == "bfloat16")
+    for seed in args.seeds:
+        probe(args, seed)
+
+
+def probe(args, seed):
+    trainer = harness.tweak(harness.recipe("03-cifar10", seed=seed), bfloat16=args.precision == "bfloat16")
     images, _ = harness.data("03-cifar10")
     base, step = trainer.opt_G.param_groups[0]["lr"], trainer.train_step
 
     def decaying_step(*arguments):
         for opt in (trainer.opt_G, trainer.opt_D):  # the rate for this step, from the steps made so far
-            opt.param_groups[0]["lr"] = base * 0.5 ** (trainer.step / args.half_life) if args.half_life else base
+            opt.param_groups[0]["lr"] = (
+                base * 0.5 ** (max(0, trainer.step - args.hold) / args.half_life) if args.half_life else base
+            )
         return step(*arguments)
 
     trainer.train_step = decaying_step
-    for check in range(2000, 12_001, 2000):
+    for check in range(args.every, 12_001, args.every):
         trainer.train(images, steps=check - trainer.step)
         distance = harness.distance(trainer.generator, "03-cifar10")
-        print(f"half-life {args.half_life:g}: step {trainer.step:,}, distance {distance:.3f}", flush=True)
+        print(
+            f"hold {args.hold}, half-life {args.half_life:g}, seed {seed}: "
+            f"step {trainer.step:,}, distance {distance:.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

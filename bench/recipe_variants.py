@@ -127,6 +127,10 @@ VARIANTS = {
         "batch_32": {"batch_size": 32},
         "batch_128_lr_4e-4": {"lr": 4e-4, "batch_size": 128},
         "smoothing_0.1": {"label_smoothing": 0.1},
+        # the fourth race (issue 30): the CPU recipe with one more change each
+        "lr_D_8e-4": {"lr_D": 8e-4},  # two time-scales: D learns twice as fast
+        "ema_0.999": {"ema": 0.999},  # an average over ~1,000 steps, not ~200
+        "G_w48_D_w32": {"width": 48, "width_D": 32},  # a wider generator: what the samples are made of
     },
 }
 # Issue 30: the DCGAN sized for a CPU. Each variant changes the width (the feature maps of the top layer: 64 is

@@ -25,14 +25,15 @@ GOALS = {"01": 2.0, "02": 0.97, "03": 10.0}
 
 class Forecast:
     """Pass it to ``GANTrainer.train(live=...)`` with the ``minutes`` of the run; ``lesson`` is "01", "02" or
-    "03" (the reference runs), or None for data that has none (then it forecasts the steps only).
+    "03" (the reference runs), or None for data that has none (then it forecasts the steps only); ``steps``: the
+    step at which the run stops if its minutes have not ended by then.
 
     The first steps of a run are slower (PyTorch sets up its memory and kernels), so the speed is measured
     from the second call (about 3 seconds in) over the next ``seconds``; then it prints its forecast once.
     """
 
-    def __init__(self, lesson, minutes, seconds=6.0):
-        self.lesson, self.minutes, self.seconds = lesson, minutes, seconds
+    def __init__(self, lesson, minutes, seconds=6.0, steps=None):
+        self.lesson, self.minutes, self.seconds, self.last = lesson, minutes, seconds, steps or float("inf")
         self.start = self.mark = None  # (time, step) at the first call and at the second
         self.text = None  # the forecast, once made
 
@@ -50,16 +51,19 @@ class Forecast:
             return
         rate = (trainer.step - self.mark[1]) / (now - self.mark[0])
         seconds_left = max(0.0, 60 * self.minutes - (now - self.start[0]))
-        self.text = forecast(self.lesson, trainer.precision, rate, trainer.step + rate * seconds_left, self.minutes)
+        steps = min(self.last, trainer.step + rate * seconds_left)
+        self.text = forecast(self.lesson, trainer.precision, rate, steps, self.minutes, capped=steps == self.last)
         print(self.text)
 
 
-def forecast(lesson, precision, rate, steps, minutes):
-    """The forecast in words: ``rate`` steps a second, ``steps`` in ``minutes``, read off the reference run."""
+def forecast(lesson, precision, rate, steps, minutes, capped=False):
+    """The forecast in words: ``rate`` steps a second, ``steps`` in ``minutes`` (``capped``: the run stops there
+    before its minutes end), read off the reference run."""
     run = reference_run(lesson, precision)
-    text = (
-        f"Forecast: about {rate:,.0f} steps a second here ({precision}), "
-        f"so about {round_steps(steps):,} steps in {minutes:g} minutes."
+    text = f"Forecast: about {rate:,.0f} steps a second here ({precision}), " + (
+        f"so the run stops at step {steps:,}, the recipe's last, before its {minutes:g} minutes end."
+        if capped
+        else f"so about {round_steps(steps):,} steps in {minutes:g} minutes."
     )
     if run is None:
         return text + " (No reference run to compare with here.)"

@@ -76,8 +76,9 @@ def dcgan(seed=0, checkpoint=None, channels=3, image_size=32, ema=0.995, width=N
 
 
 def dcgan_settings(device=None):
-    """Width, learning rate and batch size on ``device`` (default: the trainer's): the paper's 64, 2e-4 and 64 on a GPU;
-    on a CPU 32, 4e-4 and 32, a sixth of the step's cost, which raced best in its minutes (docs/benchmarks.md)."""
+    """Width, learning rate, batch size and most steps on ``device`` (default: the trainer's): the paper's 64, 2e-4
+    and 64 on a GPU; on a CPU 32, 4e-4 and 32, a sixth of the step's cost, which raced best in its minutes, and at
+    most 6,000 steps, where three seeds were at their best (docs/benchmarks.md)."""
     if str(device or pick_device()).startswith("cpu"):
-        return {"width": 32, "lr": 4e-4, "batch_size": 32}
-    return {"width": 64, "lr": 2e-4, "batch_size": 64}
+        return {"width": 32, "lr": 4e-4, "batch_size": 32, "steps": 6000}
+    return {"width": 64, "lr": 2e-4, "batch_size": 64, "steps": None}

@@ -197,10 +197,7 @@ class GANTrainer:
         if steps is None and epochs is None and minutes is None:
             raise ValueError("Say how long to train: give steps=, epochs= or minutes=.")
         batch_size = batch_size or self.batch_size
-        if isinstance(callback, (list, tuple)):
-            callback = partial(run_all, callback)
-        if isinstance(live, (list, tuple)):
-            live = partial(run_all, live)
+        live, callback = (partial(run_all, run) if isinstance(run, (list, tuple)) else run for run in (live, callback))
         if len(images) == 0:
             raise ValueError("There are no images to train on: the dataset is empty.")
         if tuple(images.shape[1:]) != self.G.image_shape:
@@ -234,7 +231,7 @@ class GANTrainer:
             with ctrl_c_stops_after_step() as ctrl_c:
                 while self.step < last_step and time.perf_counter() < deadline and not ctrl_c:
                     self.train_step(images, labels, batch_size)
-                    if steps is not None:
+                    if minutes is None:
                         bar.update(1)
                     else:  # the bar counts seconds of the time budget
                         bar.update(min(bar.total, int(time.perf_counter() - start)) - bar.n)
@@ -398,8 +395,8 @@ def frozen(net):
 
 
 def progress_bar(steps, minutes):
-    """A progress bar with an ETA: counting steps when their number is known, else seconds."""
-    if steps is not None:
+    """A progress bar with an ETA: counting seconds when there is a time budget, else steps."""
+    if minutes is None:
         return tqdm(total=steps, unit="step", desc="training")
     return tqdm(
         total=round(60 * minutes),

@@ -16,11 +16,7 @@ def seed_everything(seed):
 
 def pick_device():
     """The fastest device this machine has: a CUDA GPU, then Apple's MPS, then the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return torch.device("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
 
 
 def denorm(images):

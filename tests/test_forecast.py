@@ -50,6 +50,16 @@ def test_forecast_when_the_budget_reaches_the_goal(runs, monkeypatch):
     assert "had a Frechet distance of 2.00 (lower is better)" in view.text and "within your budget" in view.text
 
 
+def test_forecast_of_a_run_that_stops_at_its_last_step_first(runs, monkeypatch):
+    view = Forecast("01", minutes=4, steps=6000)  # 100 steps a second would make 23,700 steps in 4 minutes
+    calls(view, [0.0], [(0, 0), (3, 300), (9, 900)], monkeypatch)
+    assert "so the run stops at step 6,000, the recipe's last, before its 4 minutes end" in view.text
+    assert "had a Frechet distance of 11.0 (lower is better) at that step" in view.text  # 20 - 18 * 4000 / 8000
+    slow = Forecast("01", minutes=4, steps=6000)
+    calls(slow, [0.0], [(0, 0), (3, 30), (9, 90)], monkeypatch)  # 10 steps a second: 2,400 steps, not the last
+    assert "so about 2,400 steps in 4 minutes" in slow.text
+
+
 def test_forecast_falls_back_to_the_other_precision(runs):
     text = forecast.forecast("02", "bfloat16", rate=100, steps=12_000, minutes=2)
     assert "The reference run is in float32: read it as a rough guide." in text

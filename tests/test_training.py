@@ -28,6 +28,15 @@ def test_epochs_count_passes_over_the_data(small_images):
     assert trainer.step == 2 * 1024 // 256
 
 
+def test_a_time_budget_with_a_last_step_stops_at_whichever_comes_first(small_images, monkeypatch):
+    bars, tqdm = [], training.tqdm
+    monkeypatch.setattr(training, "tqdm", lambda **settings: bars.append(settings) or tqdm(**settings))
+    trainer = make_trainer()
+    trainer.train(small_images, batch_size=32, minutes=10, steps=4)  # notebook 03's cell on a CPU: at most 6,000
+    assert trainer.step == 4
+    assert bars[-1]["total"] == 600  # the bar counts the budget's seconds, the ones a student waits for
+
+
 def test_training_needs_a_length(small_images):
     with pytest.raises(ValueError, match="steps=, epochs= or minutes="):
         make_trainer().train(small_images)
