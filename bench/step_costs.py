@@ -175,7 +175,14 @@ def flops(args):
             ]
         )
         shares[c.name] = time_shares(c)
-    header = ["DCGAN 32x32, batch 64", "GFLOP a step", "steps/s", "GFLOP/s", "matmul peak GFLOP/s", "share of peak"]
+    header = [
+        f"DCGAN 32x32, batch {contenders[0].batch_size}",
+        "GFLOP a step",
+        "steps/s",
+        "GFLOP/s",
+        "matmul peak GFLOP/s",
+    ]
+    header.append("share of peak")
     breakdown = harness.table(
         ["where a step's time goes", *shares],
         [[group, *(f"{s[group]:.0%}" for s in shares.values())] for group in [*GROUPS, "other"]],
