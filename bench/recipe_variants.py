@@ -41,10 +41,12 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, update_bn
 
 import gan_utils
 from bench import harness
 from gan_utils.quality import cifar_quality, load_classifier, mnist_quality
+from gan_utils.training import ema_update
 
 # --- source post 000's conditional networks ----------------------------------------------------------------
 
@@ -131,6 +133,14 @@ VARIANTS = {
         "lr_D_8e-4": {"lr_D": 8e-4},  # two time-scales: D learns twice as fast
         "ema_0.999": {"ema": 0.999},  # an average over ~1,000 steps, not ~200
         "G_w48_D_w32": {"width": 48, "width_D": 32},  # a wider generator: what the samples are made of
+        # the fifth race: past 4,000 steps D pulls ahead (its score of the fakes falls); what holds it back?
+        "hinge": {"update_D": "hinge", "update_G": "hinge"},  # D gains nothing from pushing fakes past -1
+        "betas_0_0.9": {"betas": (0.0, 0.9)},  # no momentum: each network answers the other's latest move
+        "betas_0.5_0.99": {"betas": (0.5, 0.99)},  # a shorter memory of the gradients' size
+        "D_w16": {"width_D": 16},  # a narrower discriminator: weaker, and a cheaper step
+        "lr_G_8e-4": {"lr_G": 8e-4},  # G learns twice as fast, to keep up with D
+        "lr_6e-4": {"lr": 6e-4},
+        "ema_0.99": {"ema": 0.99},  # an average over ~100 steps, not ~200
     },
 }
 # Issue 30: the DCGAN sized for a CPU. Each variant changes the width (the feature maps of the top layer: 64 is
@@ -249,15 +259,26 @@ def race(args):
 def timed_race(args):
     """Every variant from every seed for ``--minutes`` of its own training time (``--clock``: CPU seconds of
     this process by default, so that another program on the machine costs no run its steps), measured every
-    ``--check-minutes``: equal time, not equal steps, so a cheaper step buys more of them."""
+    ``--check-minutes``: equal time, not equal steps, so a cheaper step buys more of them. At each measurement
+    the average is scored twice: as it was (its BatchNorm statistics averaged over the steps: "averaged
+    statistics", what the races before the fifth measured) and after ``GANTrainer.calibrate`` (the distance),
+    which train() would have run at the end of each turn, inside the clock.
+
+    ``--averages``: more averages of each run's generator, one per decay, updated after every step beside the
+    trainer's own and measured (calibrated) at each mark as "average <decay>": an average changes nothing in the
+    training, so one run measures them all."""
     images, labels = harness.data(args.model)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     contenders = []
     for name in args.variants or VARIANTS[args.model]:
         for seed in args.seeds:
             trainer = build(args.model, name, seed, args.precision)
-            contenders.append(harness.Contender(f"{name} ({seed})", trainer, images, labels, clock=clock))
-            contenders[-1].variant, contenders[-1].seed = name, seed
+            trainer.calibrate = lambda: None  # turn() calibrates, outside the training clock
+            averages = {decay: AveragedModel(trainer.G, multi_avg_fn=partial(ema_update, decay), use_buffers=True)
+                        for decay in args.averages}  # fmt: skip
+            options = {"callback": partial(update_averages, averages), "every": 1} if averages else {}
+            contenders.append(harness.Contender(f"{name} ({seed})", trainer, images, labels, clock=clock, **options))
+            contenders[-1].variant, contenders[-1].seed, contenders[-1].averages = name, seed, averages
     marks = [60 * m for m in args.marks]
 
     def per_step(c):
@@ -271,7 +292,14 @@ def timed_race(args):
         while (steps := round(min(mark - c.seconds, 30) / per_step(c))) > 0:
             c.turn(steps=steps)
         raw = quality(c.trainer.G, args.model, args.n)["distance"]  # the generator itself, beside its average
-        c.measure(quality=partial(quality, model=args.model, n=args.n), raw=lambda _: {"raw distance": raw})
+        # the average as it samples before its BatchNorm statistics are measured again (the races before the fifth)
+        averaged = quality(c.trainer.generator, args.model, args.n)["distance"]
+        gan_utils.GANTrainer.calibrate(c.trainer)  # as train() does as it ends (not in its clock: see timed_race)
+        more = {"raw distance": raw, "averaged statistics": averaged}
+        for decay, average in c.averages.items():
+            update_bn(gan_utils.make_noise(2048, average.module.latent_dim, seed=0).split(256), average.module)
+            more[f"average {decay:g}"] = quality(average.module, args.model, args.n)["distance"]
+        c.measure(quality=partial(quality, model=args.model, n=args.n), raw=lambda _: more)
         if args.dump:
             Path(args.dump).write_text(json.dumps(runs(), indent=1))
 
@@ -284,6 +312,13 @@ def timed_race(args):
 
     harness.race(contenders, turn, lambda c: c.trainer.step and c.seconds + per_step(c) / 2 >= marks[-1])
     return runs()
+
+
+def update_averages(averages, trainer):
+    """A callback run after every step (and at the start of each turn: then the step is averaged already)."""
+    for average in averages.values():
+        if trainer.step > int(average.n_averaged):  # n_averaged: the steps averaged so far
+            average.update_parameters(trainer.G)
 
 
 def quality(G, model, n):
@@ -404,6 +439,7 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=5000, help="samples for the Frechet distance (default 5000)")
     parser.add_argument("--minutes", type=float, help="equal training time instead of --steps (issue 30's race)")
     parser.add_argument("--marks", type=float, nargs="+", help="with --minutes: the minutes to measure at")
+    parser.add_argument("--averages", type=float, nargs="*", default=[], help="with --minutes: more EMA decays")
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="with --minutes (default cpu)")
     parser.add_argument("--against", metavar="NAME", help="time to NAME's final quality instead (e.g. before)")
     parser.add_argument("--dump", help="write every run's curve to this JSON file")

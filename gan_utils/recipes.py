@@ -30,18 +30,9 @@ def vanilla_gan(
     D = MLPDiscriminator(hidden_dim=hidden_dim, dropout=dropout)
     # batch 256 with lr 1e-3: more images per second than batch 64 on a CPU, and a larger step to match
     return GANTrainer(
-        G,
-        D,
-        lr=1e-3,
-        betas=(0.5, 0.999),
-        label_smoothing=label_smoothing,
-        batch_size=256,
-        seed=seed,
-        checkpoint=checkpoint,
-        ema=ema,
-        update_D=update_D,
-        update_G=update_G,
-    )
+        G, D, lr=1e-3, betas=(0.5, 0.999), label_smoothing=label_smoothing, batch_size=256, seed=seed,
+        checkpoint=checkpoint, ema=ema, update_D=update_D, update_G=update_G,
+    )  # fmt: skip
 
 
 def conditional_gan(seed=0, checkpoint=None, dropout=0.2, projection=True, ema=0.995):
@@ -52,16 +43,9 @@ def conditional_gan(seed=0, checkpoint=None, dropout=0.2, projection=True, ema=0
     D = ConditionalDiscriminator(num_classes=10, hidden_dim=256, dropout=0.3, projection=projection)
     # batch 256 with lr 1e-3: the fastest to legible digits of the settings we measured (docs/benchmarks.md)
     return GANTrainer(
-        G,
-        D,
-        lr=1e-3,
-        betas=(0.5, 0.999),
-        label_smoothing=0.1,
-        batch_size=256,
-        seed=seed,
-        checkpoint=checkpoint,
-        ema=ema,
-    )
+        G, D, lr=1e-3, betas=(0.5, 0.999), label_smoothing=0.1, batch_size=256, seed=seed,
+        checkpoint=checkpoint, ema=ema,
+    )  # fmt: skip
 
 
 def dcgan(seed=0, checkpoint=None, channels=3, image_size=32, ema=0.995, width=None, lr=None, batch_size=None):

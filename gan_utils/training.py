@@ -18,11 +18,11 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel
+from torch.optim.swa_utils import AveragedModel, update_bn
 from tqdm.auto import tqdm
 
 from .checkpoints import load_checkpoint, pack_model, save_checkpoint, unpack_model
-from .utils import pick_device
+from .utils import make_noise, pick_device
 
 bce = nn.BCEWithLogitsLoss()  # binary cross-entropy on logits: sigmoid + log in one stable step
 
@@ -168,6 +168,12 @@ class GANTrainer:
         else the generator itself."""
         return self.G_ema.module if self.G_ema is not None else self.G
 
+    def calibrate(self):
+        """Measure the average's BatchNorm statistics again, on 2,048 samples (torch's ``update_bn``, as SWA does):
+        averaged over the steps, they were measured on other weights. ``train`` calls it as it ends."""
+        if self.G_ema is not None and not hasattr(self.G, "num_classes"):  # (the conditional G has no BatchNorm)
+            update_bn(make_noise(2048, self.G.latent_dim, seed=0, device=self.device).split(256), self.G_ema.module)
+
     def train(
         self,
         images,
@@ -254,6 +260,7 @@ class GANTrainer:
             ) from None
         finally:
             bar.close()
+        self.calibrate()
         if callback and self.step % every != 0:
             callback(self)  # so that the last call sees the final state
         if live and frame_step != self.step:

@@ -249,13 +249,19 @@ def test_without_average_the_trainer_samples_from_the_generator(small_images, tm
     assert resumed.G_ema is None and same_weights(resumed.G, trainer.G)
 
 
-def test_an_average_of_a_batchnorm_generator_keeps_its_statistics(tmp_path):
+def test_an_average_of_a_batchnorm_generator_measures_its_own_statistics(tmp_path):
     trainer = gan_utils.recipes.dcgan(seed=0, channels=1, image_size=32, checkpoint=tmp_path / "dc.pt")
     images = torch.rand(64, 1, 32, 32) * 2 - 1
     trainer.train(images, batch_size=8, steps=3)
     G = gan_utils.load_generator(tmp_path / "dc.pt")
     assert same_weights(G, trainer.generator)  # weights, BatchNorm statistics and its count of batches
-    assert int(G.net[1].num_batches_tracked) == 3  # a count, copied rather than averaged
+    # train() ended by measuring the statistics again on the average's own samples: 2,048, in 8 batches
+    inputs = []
+    G.net[1].register_forward_hook(lambda layer, x, y: inputs.append(x[0]))
+    gan_utils.generate(G, gan_utils.make_noise(2048, G.latent_dim, seed=0))
+    assert torch.allclose(G.net[1].running_mean, inputs[0].mean((0, 2, 3)), atol=1e-5)
+    assert int(G.net[1].num_batches_tracked) == 8
+    assert not torch.allclose(G.net[1].running_mean, trainer.G.net[1].running_mean, atol=1e-3)  # not G's own
 
 
 def test_train_uses_the_trainers_batch_size_unless_told(small_images, monkeypatch):
