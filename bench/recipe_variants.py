@@ -329,8 +329,16 @@ def quality(G, model, n):
     return {"distance": result["distance"], "confident": result.get("confident", float("nan"))} | shares
 
 
+def spread(values):
+    """mean ± standard deviation (range) of several values; one value alone."""
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
 def timed_table(runs, minutes):
     """Each variant at each of ``minutes``: steps made, distance mean ± standard deviation (range) over its seeds."""
+    more = [key for key in runs[0]["curve"][-1] if key == "averaged statistics" or key.startswith("average ")]
     rows = []
     for name in dict.fromkeys(run["name"] for run in runs):
         mine = [run for run in runs if run["name"] == name]
@@ -340,11 +348,10 @@ def timed_table(runs, minutes):
             if any(abs(p["seconds"] - 60 * m) > 30 for p in at):
                 row += ["-", "-"]
                 continue
-            values = [p["distance"] for p in at]
-            spread = f" ± {statistics.stdev(values):.2f} ({min(values):.2f}-{max(values):.2f})" if len(at) > 1 else ""
             steps = statistics.mean(p["step"] for p in at)
-            row += [f"{steps:,.0f}", f"{statistics.mean(values):.2f}{spread}"]
+            row += [f"{steps:,.0f}", spread([p["distance"] for p in at])]
         last = [run["curve"][-1] for run in mine]
+        row += [spread([p[key] for p in last]) if key in last[0] else "-" for key in more]
         confident = statistics.mean(p["confident"] for p in last)
         row += ["-" if math.isnan(confident) else f"{confident:.0%}", sum(p["flagged"] > 0 for p in last)]
         row += [f"{min(p['rarest'] for p in last):.1%}-{max(p['commonest'] for p in last):.1%}"]
@@ -352,6 +359,7 @@ def timed_table(runs, minutes):
     header = ["variant", "seeds"]
     for m in minutes:
         header += [f"steps in {m:g} min", f"distance at {m:g} min: mean ± sd (range)"]
+    header += [f"{key} at the end" for key in more]  # the fifth race's: the same runs' average measured otherwise
     header += ["confident at the end", "runs with a class flagged", "class shares at the end (all runs)"]
     return harness.table(header, rows)
 
