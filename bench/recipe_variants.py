@@ -141,6 +141,13 @@ VARIANTS = {
         "lr_G_8e-4": {"lr_G": 8e-4},  # G learns twice as fast, to keep up with D
         "lr_6e-4": {"lr": 6e-4},
         "ema_0.99": {"ema": 0.99},  # an average over ~100 steps, not ~200
+        # the sixth race: the kernel's size, and a discriminator held back by its weights' size, not by its loss
+        "kernel_3": {"change_G": "kernel_3", "change_D": "kernel_3"},  # 3x3 in the stride-2 layers: 9/16 of them
+        "sn_D": {"change_D": "spectral"},  # spectral normalisation in D instead of its BatchNorm (SNGAN)
+        "sn_D_hinge": {"change_D": "spectral", "update_D": "hinge", "update_G": "hinge"},  # SNGAN's loss too
+        "lr_6e-4_hinge": {"lr": 6e-4, "update_D": "hinge", "update_G": "hinge"},
+        "lr_6e-4_smoothing_0.1": {"lr": 6e-4, "label_smoothing": 0.1},
+        "lr_5e-4_batch_48": {"lr": 5e-4, "batch_size": 48},  # between the recipe and lr 6e-4, fewer noisier steps
     },
 }
 # Issue 30: the DCGAN sized for a CPU. Each variant changes the width (the feature maps of the top layer: 64 is
@@ -204,17 +211,44 @@ def hinge_update_G(fake, D, opt_G):
     return loss.detach()
 
 
+def kernel_3(network):
+    """The DCGAN network with 3x3 kernels in its stride-2 layers (the paper's are 4x4), initialised as before."""
+    for i, layer in enumerate(network.net):
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) and layer.stride == (2, 2):
+            padding = {"output_padding": 1} if isinstance(layer, nn.ConvTranspose2d) else {}  # still doubles
+            network.net[i] = type(layer)(layer.in_channels, layer.out_channels, 3, 2, 1, bias=False, **padding)
+    return network.apply(gan_utils.models.dcgan_init)
+
+
+def spectral(D):
+    """D with each convolution's weight divided by its largest singular value (Miyato et al. 2018, SNGAN) and no
+    BatchNorm: each layer stretches its input at most by 1, so D's score cannot jump for a small change of G's."""
+    for i, layer in enumerate(D.net):
+        if isinstance(layer, nn.BatchNorm2d):
+            D.net[i] = nn.Identity()
+        elif isinstance(layer, nn.Conv2d):
+            D.net[i] = nn.utils.parametrizations.spectral_norm(layer)
+    return D
+
+
+def same(network):
+    return network
+
+
 def build(model, name, seed, precision="auto"):
     changes = dict(VARIANTS[model][name])
     make = changes.pop("build", None)
     arguments = {key: changes.pop(key) for key in ("projection", "ema", "width") if key in changes}
     trainer = make(seed) if make else harness.recipe(model, seed, **arguments)
-    if "width_D" in changes:  # another discriminator, from the recipe's seed (the generator stays the same)
+    if {"width_D", "change_G", "change_D"} & changes.keys():  # other networks, from the recipe's seed
         gan_utils.seed_everything(seed)
-        D = gan_utils.DCGANDiscriminator(*trainer.G.image_shape[:2], width=changes.pop("width_D"))
+        G, D = trainer.G, trainer.D
+        if "width_D" in changes:
+            D = gan_utils.DCGANDiscriminator(*trainer.G.image_shape[:2], width=changes.pop("width_D"))
+        G, D = (globals()[changes.pop(f"change_{n}", "same")](net) for n, net in (("G", G), ("D", D)))
         lr, betas = (trainer.opt_G.param_groups[0][key] for key in ("lr", "betas"))
         trainer = gan_utils.GANTrainer(
-            trainer.G, D, lr, betas, trainer.label_smoothing, seed, batch_size=trainer.batch_size, ema=trainer.ema
+            G, D, lr, betas, trainer.label_smoothing, seed, batch_size=trainer.batch_size, ema=trainer.ema
         )
     for update in ("update_D", "update_G"):
         if changes.get(update) == "hinge":

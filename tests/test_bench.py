@@ -168,3 +168,12 @@ def test_variants_build_the_dcgan_they_name():
     images = torch.rand(8, 1, 32, 32) * 2 - 1
     hinge.train(images, batch_size=4, steps=1)  # the hinge updates train
     assert hinge.step == 1
+    small = recipe_variants.build("03", "kernel_3", seed=0)  # 3x3 kernels still double and halve the images
+    kernels = {m.kernel_size for net in (small.G, small.D) for m in net.modules() if hasattr(m, "kernel_size")}
+    assert kernels == {(3, 3), (4, 4)} and small.G(torch.randn(2, 100)).shape == (2, 1, 32, 32)
+    spectral = recipe_variants.build("03", "sn_D", seed=0)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in spectral.D.modules())
+    assert torch.nn.utils.parametrize.is_parametrized(spectral.D.net[0])
+    for trainer in (small, spectral):
+        trainer.train(images, batch_size=4, steps=1)
+        assert trainer.step == 1
