@@ -503,7 +503,7 @@ def main(argv=None):
         runs = timed_race(args) if args.minutes else race(args)
     if "clock" in runs[0]:
         runs = [run for run in runs if run["model"] == args.model]
-        minutes = sorted({2, 5, 10, args.minutes or max(p["seconds"] for r in runs for p in r["curve"]) / 60})
+        minutes = sorted({2, 5, 10, args.minutes or round(max(p["seconds"] for r in runs for p in r["curve"]) / 60, 1)})
         minutes = [m for m in minutes if any(abs(p["seconds"] - 60 * m) <= 30 for r in runs for p in r["curve"])]
         text = (
             timed_table(runs, minutes) + f"\n\nClock: {runs[0]['clock']} seconds of training, {runs[0]['n']:,} samples."

@@ -80,7 +80,7 @@ def forecast(lesson, precision, rate, steps, minutes, capped=False):
     text += f" The lesson's goal, {said_goal(run, goal)}, took it {needed:,} steps: "
     if needed <= steps:
         return text + "within your budget."
-    more = 0.5 * -(-needed / rate / 30)  # minutes, rounded up to the next half minute
+    more = -(-needed // (30 * rate)) / 2  # minutes, rounded up to the next half minute (ceil: -(-a // b))
     return text + f"set GAN_MINUTES={more:g} for that here, or use the pretrained generator."
 
 

@@ -42,6 +42,8 @@ def test_forecast_from_the_speed_after_the_first_seconds(runs, monkeypatch, caps
     assert "The lesson's goal, 97% legible, took it 9,000 steps: set GAN_MINUTES=3 for that here" in view.text
     calls(view, [0.0], [(20.0, 900)], monkeypatch)  # said once only
     assert capsys.readouterr().out.count("Forecast:") == 1
+    # 9,000 steps at 47 a second are 3.19 minutes: rounded up to the next half minute
+    assert "set GAN_MINUTES=3.5 for that here" in forecast.forecast("02", "float32", 47, 5000, minutes=2)
 
 
 def test_forecast_when_the_budget_reaches_the_goal(runs, monkeypatch):
