@@ -222,7 +222,7 @@ def kernel_3(network):
 
 def spectral(D):
     """D with each convolution's weight divided by its largest singular value (Miyato et al. 2018, SNGAN) and no
-    BatchNorm: each layer stretches its input at most by 1, so D's score cannot jump for a small change of G's."""
+    BatchNorm: each layer stretches its input at most by 1, so D's score cannot jump for a small change of its input."""
     for i, layer in enumerate(D.net):
         if isinstance(layer, nn.BatchNorm2d):
             D.net[i] = nn.Identity()
