@@ -68,11 +68,13 @@ SMOKE_DATASET := $(if $(wildcard $(GAN_DATA_DIR)/cifar10-samples),$(GAN_DATA_DIR
 # in notebooks/solutions/ included (pytest finds them in the subfolder): nbval compares the stored outputs of the
 # cells marked # NBVAL_CHECK_OUTPUT, and its plugin tests/notebook_outputs.py checks that each of those comparisons
 # would fail a changed output. Then the tests marked slow: each lesson with half a minute of training, the student
-# edition with GAN_TRAIN=0 and graded by nbgrader (tests/lessons/), and the package's tests that train for seconds.
+# edition with GAN_TRAIN=0 and graded by nbgrader (tests/lessons/), and the package's tests that train for seconds:
+# two files at a time (pytest-xdist; each notebook's kernel uses one thread; a file's tests share one worker, so the
+# fresh environments of tests/test_package.py are built once).
 test-notebooks: $(BIN)/.installed
 	GAN_SMOKE=1 GAN_DATASET=$(SMOKE_DATASET) $(BIN)/python -m pytest -p tests.notebook_outputs --nbval-lax \
 	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
-	$(BIN)/pytest -m slow --durations=10 --ignore=tests/browser
+	$(BIN)/pytest -m slow -n 2 --dist loadfile --durations=10 --ignore=tests/browser
 
 # The notebooks in JupyterLab in headless Chromium, as a student sees them (tests/browser/, about 2 minutes):
 # widgets and progress bars display, the live figure updates in place, the digit picker reacts. Skipped, with

@@ -148,6 +148,10 @@ VARIANTS = {
         "lr_6e-4_hinge": {"lr": 6e-4, "update_D": "hinge", "update_G": "hinge"},
         "lr_6e-4_smoothing_0.1": {"lr": 6e-4, "label_smoothing": 0.1},
         "lr_5e-4_batch_48": {"lr": 5e-4, "batch_size": 48},  # between the recipe and lr 6e-4, fewer noisier steps
+        # the seventh race, on a CPU without bfloat16: what a batch's spread, D's slope and noise on D's input do
+        "minibatch_std": {"change_D": "minibatch_std"},  # D sees the batch's spread (ProGAN): fakes alike are caught
+        "r1_lazy": {"update_D": "r1_update_D"},  # a penalty on D's slope at real images, every 16th step (StyleGAN2)
+        "noise_0.05": {"update_D": "noisy_update_D"},  # N(0, 0.05) noise on D's inputs, real and fake: a blurrier D
     },
 }
 # Issue 30: the DCGAN sized for a CPU. Each variant changes the width (the feature maps of the top layer: 64 is
@@ -231,6 +235,44 @@ def spectral(D):
     return D
 
 
+class MinibatchStd(nn.Module):
+    """One more feature map: the standard deviation over the batch, averaged over features and pixels (ProGAN)."""
+
+    def forward(self, x):
+        spread = x.float().std(dim=0).mean().to(x.dtype)  # one number: how much the batch's images differ
+        return torch.cat([x, spread.expand(x.shape[0], 1, *x.shape[2:])], dim=1)
+
+
+def minibatch_std(D):
+    """D with the batch's spread as an extra feature map before its last convolution (4x4 -> 1 logit)."""
+    last = D.net[-1]
+    D.net[-1] = nn.Sequential(MinibatchStd(), nn.Conv2d(last.in_channels + 1, 1, 4, 1, 0, bias=False))
+    return D.apply(gan_utils.models.dcgan_init)
+
+
+def r1_update_D(real, fake, D, opt_D, real_label=1.0, gamma=0.1, every=16):
+    """The recipe's D step, and every ``every`` steps an R1 penalty (Mescheder et al. 2018): gamma / 2 times the
+    squared gradient of D's logit at real images, times ``every`` (StyleGAN2's lazy form: the same pull on average)."""
+    result = gan_utils.training.update_D(real, fake, D, opt_D, real_label)
+    D.r1_steps = getattr(D, "r1_steps", 0) + 1  # this run's D steps (the network is the run's own)
+    if D.r1_steps % every == 0:
+        real = real.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(D(real).sum(), real, create_graph=True)
+        penalty = gamma / 2 * every * gradient.pow(2).flatten(1).sum(1).mean()
+        opt_D.zero_grad()
+        penalty.backward()
+        opt_D.step()
+    return result
+
+
+def noisy_update_D(real, fake, D, opt_D, real_label=1.0, sigma=0.05):
+    """The recipe's D step on real and fake images with N(0, sigma) noise added (instance noise): their
+    distributions overlap, so D cannot separate them by details the generator has not learned yet."""
+    return gan_utils.training.update_D(
+        real + sigma * torch.randn_like(real), fake + sigma * torch.randn_like(fake), D, opt_D, real_label
+    )
+
+
 def same(network):
     return network
 
@@ -253,6 +295,8 @@ def build(model, name, seed, precision="auto"):
     for update in ("update_D", "update_G"):
         if changes.get(update) == "hinge":
             changes[update] = globals()[f"hinge_{update}"]
+        elif update in changes:
+            changes[update] = globals()[changes[update]]
     if precision != "auto":
         changes["bfloat16"] = precision == "bfloat16"
     return harness.tweak(trainer, **changes)

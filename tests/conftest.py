@@ -31,6 +31,14 @@ def data_dir_env():
         os.environ["GAN_DATA_DIR"] = str(SHARED_DATA)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def checkpoints_per_worker(tmp_path_factory):
+    """Under pytest-xdist (`make test-notebooks` runs the slow tests two at a time) each worker's notebooks save their
+    checkpoints in a folder of their own: two runs of one lesson must not write and read the same file at once."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("GAN_CHECKPOINT_DIR"):
+        os.environ["GAN_CHECKPOINT_DIR"] = str(tmp_path_factory.mktemp("checkpoints"))
+
+
 @pytest.fixture
 def float32(monkeypatch):
     """Train in float32 whatever the CPU (GAN_BFLOAT16=0, unless the environment says otherwise): the same numbers on
