@@ -189,7 +189,8 @@ def base(fresh):
     """A fresh environment with torch, torchvision, ipykernel and nbclient: the base of each test's environment."""
     prefix = fresh / "base"
     venv.create(prefix, with_pip=True)
-    pip(prefix / "bin/python", "install", "--quiet", *pinned("torch", "torchvision"), *BASE)
+    # --no-compile: Python compiles what a test imports when it imports it, not all of PyTorch up front (CI's time)
+    pip(prefix / "bin/python", "install", "--quiet", "--no-compile", *pinned("torch", "torchvision"), *BASE)
     assert not list(site_packages(prefix).glob("gan_utils*"))
     return prefix
 
