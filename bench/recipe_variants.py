@@ -134,7 +134,10 @@ VARIANTS = {
         "ema_0.999": {"ema": 0.999},  # an average over ~1,000 steps, not ~200
         "G_w48_D_w32": {"width": 48, "width_D": 32},  # a wider generator: what the samples are made of
         # the fifth race: past 4,000 steps D pulls ahead (its score of the fakes falls); what holds it back?
-        "hinge": {"update_D": "hinge", "update_G": "hinge"},  # D gains nothing from pushing fakes past -1
+        "hinge": {
+            "update_D": "hinge_update_D",
+            "update_G": "hinge_update_G",
+        },  # D gains nothing from pushing fakes past -1
         "betas_0_0.9": {"betas": (0.0, 0.9)},  # no momentum: each network answers the other's latest move
         "betas_0.5_0.99": {"betas": (0.5, 0.99)},  # a shorter memory of the gradients' size
         "D_w16": {"width_D": 16},  # a narrower discriminator: weaker, and a cheaper step
@@ -144,8 +147,12 @@ VARIANTS = {
         # the sixth race: the kernel's size, and a discriminator held back by its weights' size, not by its loss
         "kernel_3": {"change_G": "kernel_3", "change_D": "kernel_3"},  # 3x3 in the stride-2 layers: 9/16 of them
         "sn_D": {"change_D": "spectral"},  # spectral normalisation in D instead of its BatchNorm (SNGAN)
-        "sn_D_hinge": {"change_D": "spectral", "update_D": "hinge", "update_G": "hinge"},  # SNGAN's loss too
-        "lr_6e-4_hinge": {"lr": 6e-4, "update_D": "hinge", "update_G": "hinge"},
+        "sn_D_hinge": {
+            "change_D": "spectral",
+            "update_D": "hinge_update_D",
+            "update_G": "hinge_update_G",
+        },  # SNGAN's loss too
+        "lr_6e-4_hinge": {"lr": 6e-4, "update_D": "hinge_update_D", "update_G": "hinge_update_G"},
         "lr_6e-4_smoothing_0.1": {"lr": 6e-4, "label_smoothing": 0.1},
         "lr_5e-4_batch_48": {"lr": 5e-4, "batch_size": 48},  # between the recipe and lr 6e-4, fewer noisier steps
         # the seventh race, on a CPU without bfloat16: what a batch's spread, D's slope and noise on D's input do
@@ -171,7 +178,7 @@ LAPTOP = {
     "w32_batch_128_lr_4e-4": {"width": 32, "batch_size": 128, "lr": 4e-4},
     "w32_betas_0.5_0.99": {"width": 32, "betas": (0.5, 0.99)},
     "w32_betas_0_0.9": {"width": 32, "betas": (0.0, 0.9)},
-    "w32_hinge": {"width": 32, "update_D": "hinge", "update_G": "hinge"},
+    "w32_hinge": {"width": 32, "update_D": "hinge_update_D", "update_G": "hinge_update_G"},
     "w32_ema_0.99": {"width": 32, "ema": 0.99},
     "w32_ema_0.999": {"width": 32, "ema": 0.999},
     "w32_smoothing_0.1": {"width": 32, "label_smoothing": 0.1},
@@ -188,7 +195,7 @@ LAPTOP = {
     # batch 16 led the second race: smaller still, or a longer average for its twice as many steps
     "w32_lr_4e-4_batch_8": {"width": 32, "lr": 4e-4, "batch_size": 8},
     "w32_lr_4e-4_batch_16_ema_0.999": {"width": 32, "lr": 4e-4, "batch_size": 16, "ema": 0.999},
-    "w32_lr_4e-4_hinge": {"width": 32, "lr": 4e-4, "update_D": "hinge", "update_G": "hinge"},
+    "w32_lr_4e-4_hinge": {"width": 32, "lr": 4e-4, "update_D": "hinge_update_D", "update_G": "hinge_update_G"},
     "w32_lr_4e-4_D_8e-4": {"width": 32, "lr_G": 4e-4, "lr_D": 8e-4},
 }
 VARIANTS["03"] |= {name: BEFORE_30 | changes for name, changes in LAPTOP.items()}
@@ -293,9 +300,7 @@ def build(model, name, seed, precision="auto"):
             G, D, lr, betas, trainer.label_smoothing, seed, batch_size=trainer.batch_size, ema=trainer.ema
         )
     for update in ("update_D", "update_G"):
-        if changes.get(update) == "hinge":
-            changes[update] = globals()[f"hinge_{update}"]
-        elif update in changes:
+        if update in changes:  # a function of this module, by its name
             changes[update] = globals()[changes[update]]
     if precision != "auto":
         changes["bfloat16"] = precision == "bfloat16"
