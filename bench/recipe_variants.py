@@ -134,10 +134,8 @@ VARIANTS = {
         "ema_0.999": {"ema": 0.999},  # an average over ~1,000 steps, not ~200
         "G_w48_D_w32": {"width": 48, "width_D": 32},  # a wider generator: what the samples are made of
         # the fifth race: past 4,000 steps D pulls ahead (its score of the fakes falls); what holds it back?
-        "hinge": {
-            "update_D": "hinge_update_D",
-            "update_G": "hinge_update_G",
-        },  # D gains nothing from pushing fakes past -1
+        # the hinge loss: D gains nothing from pushing fakes past -1
+        "hinge": {"update_D": "hinge_update_D", "update_G": "hinge_update_G"},
         "betas_0_0.9": {"betas": (0.0, 0.9)},  # no momentum: each network answers the other's latest move
         "betas_0.5_0.99": {"betas": (0.5, 0.99)},  # a shorter memory of the gradients' size
         "D_w16": {"width_D": 16},  # a narrower discriminator: weaker, and a cheaper step
@@ -147,11 +145,8 @@ VARIANTS = {
         # the sixth race: the kernel's size, and a discriminator held back by its weights' size, not by its loss
         "kernel_3": {"change_G": "kernel_3", "change_D": "kernel_3"},  # 3x3 in the stride-2 layers: 9/16 of them
         "sn_D": {"change_D": "spectral"},  # spectral normalisation in D instead of its BatchNorm (SNGAN)
-        "sn_D_hinge": {
-            "change_D": "spectral",
-            "update_D": "hinge_update_D",
-            "update_G": "hinge_update_G",
-        },  # SNGAN's loss too
+        # SNGAN's loss too
+        "sn_D_hinge": {"change_D": "spectral", "update_D": "hinge_update_D", "update_G": "hinge_update_G"},
         "lr_6e-4_hinge": {"lr": 6e-4, "update_D": "hinge_update_D", "update_G": "hinge_update_G"},
         "lr_6e-4_smoothing_0.1": {"lr": 6e-4, "label_smoothing": 0.1},
         "lr_5e-4_batch_48": {"lr": 5e-4, "batch_size": 48},  # between the recipe and lr 6e-4, fewer noisier steps
